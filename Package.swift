@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "inspectd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "inspectd", targets: ["inspectd"]),
+        .executable(name: "inspectctl", targets: ["inspectctl"]),
+        .executable(name: "engine-bench", targets: ["engine-bench"]),
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
+    targets: [
+        // C libraries, one module each.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // Numerical core: no files beyond checkpoints, no SQLite, no systemd.
+        .target(
+            name: "Engine",
+            dependencies: ["CBLAS", "CZlib"],
+            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"),
+                        .copy("Resources/LICENSE-bpe-vocab.txt")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(name: "Inspection", dependencies: ["Engine"]),
+        .target(name: "Daemon", dependencies: ["Inspection"]),
+        .executableTarget(name: "inspectd", dependencies: ["Daemon"]),
+        .executableTarget(name: "inspectctl", dependencies: ["Inspection"]),
+        .executableTarget(name: "engine-bench", dependencies: ["Engine", "CBLAS"]),
+
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

@@ -1,0 +1,7 @@
+import Inspection
+
+/// The `inspectd` process: watcher, queue, systemd integration. Built out by the Daemon issue.
+public enum Daemon {
+    /// Version string reported by `inspectd --version`.
+    public static let version = Inspection.version
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// The MLP non-linearity. OpenAI CLIP (and so AnomalyCLIP) uses QuickGELU; many OpenCLIP
+/// and Hugging Face checkpoints use the exact erf GELU, so the checkpoint config decides.
+public enum Activation: String, Sendable, Codable {
+    /// `x * sigmoid(1.702 x)`.
+    case quickGELU = "quick_gelu"
+    /// `0.5 x (1 + erf(x / sqrt 2))`.
+    case gelu = "gelu"
+
+    /// Applies the activation in place to `count` values.
+    @inline(__always)
+    public func apply(_ data: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .quickGELU:
+            for i in 0..<count {
+                let x = data[i]
+                data[i] = x / (1 + expf(-1.702 * x))
+            }
+        case .gelu:
+            let invSqrt2: Float = 0.70710678118654752
+            for i in 0..<count {
+                let x = data[i]
+                data[i] = 0.5 * x * (1 + erff(x * invSqrt2))
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// Per-row LayerNorm with affine parameters, as `torch.nn.LayerNorm` computes it (biased
+/// variance, eps inside the square root), two-pass so large means do not cancel.
+public struct LayerNorm: Sendable {
+    /// Scale, one per channel.
+    public let weight: Tensor
+    /// Shift, one per channel.
+    public let bias: Tensor
+    /// Added to the variance.
+    public let eps: Float
+
+    /// Wraps loaded parameters; both must have the same length.
+    public init(weight: Tensor, bias: Tensor, eps: Float) {
+        self.weight = weight
+        self.bias = bias
+        self.eps = eps
+    }
+
+    /// Channels per row.
+    public var width: Int { weight.count }
+
+    /// Normalises `rows` rows of `width` values from `input` (row stride `inputStride`) into
+    /// `output` (row stride `width`). `input` and `output` may alias when strides agree.
+    @inline(__always)
+    public func apply(rows: Int, input: UnsafePointer<Float>, inputStride: Int,
+                      output: UnsafeMutablePointer<Float>) {
+        let w = width
+        let gamma = UnsafePointer(weight.pointer)
+        let beta = UnsafePointer(bias.pointer)
+        for r in 0..<rows {
+            normaliseRow(input + r * inputStride, output + r * w, width: w, gamma: gamma, beta: beta)
+        }
+    }
+
+    /// Normalises `rows` contiguous rows in place.
+    @inline(__always)
+    public func apply(rows: Int, inPlace data: UnsafeMutablePointer<Float>) {
+        apply(rows: rows, input: UnsafePointer(data), inputStride: width, output: data)
+    }
+
+    @inline(__always)
+    private func normaliseRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, width w: Int,
+                              gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>) {
+        var sum: Float = 0
+        for i in 0..<w { sum += x[i] }
+        let mean = sum / Float(w)
+        var sq: Float = 0
+        for i in 0..<w {
+            let d = x[i] - mean
+            sq += d * d
+        }
+        let inv = 1 / (sq / Float(w) + eps).squareRoot()
+        for i in 0..<w { y[i] = (x[i] - mean) * inv * gamma[i] + beta[i] }
+    }
+}

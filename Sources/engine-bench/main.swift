@@ -1,0 +1,2 @@
+// Benchmark entry point; filled in with the engine benchmark.
+print("engine-bench")

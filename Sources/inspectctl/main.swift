@@ -1,0 +1,4 @@
+import Inspection
+
+// QA/operator CLI; subcommands arrive with the Inspection and Daemon issues.
+print("inspectctl \(Inspection.version)")
