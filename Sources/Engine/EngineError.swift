@@ -50,7 +50,11 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unsupportedDType(path, tensor, dtype):
             return "\(path): tensor '\(tensor)': unsupported dtype \(dtype) (supported: F32, F16, BF16, I32, I64, U8)"
         case let .tensorOutOfRange(path, tensor, begin, end, dataBytes):
-            return "\(path): tensor '\(tensor)': data_offsets [\(begin), \(end)) outside the data section of \(dataBytes) bytes"
+            if begin <= end {
+                return "\(path): tensor '\(tensor)': data_offsets [\(begin), \(end)) run past the data section's "
+                    + "\(dataBytes) bytes: the file is truncated or its header is corrupt"
+            }
+            return "\(path): tensor '\(tensor)': data_offsets [\(begin), \(end)) are reversed"
         case let .overlappingTensors(path, first, second):
             return "\(path): tensors '\(first)' and '\(second)' overlap in the data section"
         case let .tensorSizeMismatch(path, tensor, expected, actual):

@@ -1,0 +1,158 @@
+import Engine
+import Foundation
+import Testing
+
+/// Strict import: every way a checkpoint can disagree with the architecture it implies is a
+/// specific error that names the tensor (or config field) and the expected vs actual value.
+@Suite struct CheckpointLoaderTests {
+    let fx: FixtureSet
+    let source: SafeTensorsFile
+    let directory: URL
+
+    init() throws {
+        fx = try FixtureSet.load()
+        source = try SafeTensorsFile(path: fx.path("model-openclip.safetensors"))
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    /// Writes the fixture checkpoint with `edit` applied to its (name, shape, values) list, and the
+    /// fixture's config beside it unless `config` says otherwise.
+    private func variant(_ name: String, config: String? = "config.json",
+                         edit: (inout [(String, [Int], [Float])]) -> Void) throws -> String {
+        var tensors = try source.names.map { ($0, try source.info($0).shape, try source.floats($0)) }
+        edit(&tensors)
+        let path = directory.appendingPathComponent("\(name).safetensors").path
+        try SafeTensorsWriter.write(tensors.map { SafeTensorsWriter.Entry.float32($0.0, shape: $0.1, $0.2) }, to: path)
+        if let config {
+            try FileManager.default.copyItem(atPath: fx.path(config),
+                                             toPath: directory.appendingPathComponent("\(name).json").path)
+        }
+        return path
+    }
+
+    private func loadError(_ path: String) -> EngineError? {
+        do {
+            _ = try CLIPModel.load(path: path)
+            return nil
+        } catch let error as EngineError {
+            return error
+        } catch {
+            return nil
+        }
+    }
+
+    @Test func unmodifiedCopyLoads() throws {
+        let path = try variant("same") { _ in }
+        let model = try CLIPModel.load(path: path)
+        #expect(model.naming == .openCLIP)
+        #expect(model.architecture.visionHeads == (try fx.int("vision_heads")))
+    }
+
+    @Test func missingTensorIsNamed() throws {
+        let name = "visual.transformer.resblocks.1.ln_2.bias"
+        let path = try variant("missing") { $0.removeAll { $0.0 == name } }
+        #expect(loadError(path) == .missingTensor(path: path, tensor: name))
+    }
+
+    @Test func misShapedTensorIsNamedWithBothShapes() throws {
+        let name = "visual.transformer.resblocks.0.mlp.c_fc.bias"
+        var original = [Int]()
+        let path = try variant("misshaped") { list in
+            if let i = list.firstIndex(where: { $0.0 == name }) {
+                original = list[i].1
+                list[i].1 = [original[0] - 1]
+                list[i].2.removeLast()
+            }
+        }
+        #expect(loadError(path) == .shapeMismatch(path: path, tensor: name, expected: original, actual: [original[0] - 1]))
+    }
+
+    @Test func unknownTensorIsReported() throws {
+        let path = try variant("unknown") { $0.append(("visual.extra_adapter.weight", [2], [1, 2])) }
+        #expect(loadError(path) == .unexpectedTensors(path: path, names: ["visual.extra_adapter.weight"]))
+    }
+
+    @Test func gapInBlockNumberingIsReported() throws {
+        let path = try variant("gap") { list in
+            list = list.map { item in
+                var item = item
+                item.0 = item.0.replacingOccurrences(of: "visual.transformer.resblocks.1.",
+                                                     with: "visual.transformer.resblocks.7.")
+                return item
+            }
+        }
+        guard case let .invalidCheckpoint(p, reason)? = loadError(path) else {
+            Issue.record("expected invalidCheckpoint")
+            return
+        }
+        #expect(p == path)
+        #expect(reason.contains("missing [1"))
+    }
+
+    @Test func configThatContradictsTensorsIsReported() throws {
+        let path = try variant("contradiction", config: nil) { _ in }
+        let config = directory.appendingPathComponent("contradiction.json")
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fx.path("config.json")))) as? [String: Any])
+        var vision = try #require(json["vision_config"] as? [String: Any])
+        vision["num_hidden_layers"] = 99
+        json["vision_config"] = vision
+        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        guard case let .invalidConfig(p, field, reason)? = loadError(path) else {
+            Issue.record("expected invalidConfig")
+            return
+        }
+        #expect(p == config.path)
+        #expect(field == "visionLayers")
+        #expect(reason.contains("99"))
+    }
+
+    @Test func headCountThatDoesNotDivideWidthIsReported() throws {
+        let path = try variant("heads", config: nil) { _ in }
+        let config = directory.appendingPathComponent("heads.json")
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fx.path("config.json")))) as? [String: Any])
+        var text = try #require(json["text_config"] as? [String: Any])
+        text["num_attention_heads"] = 5
+        json["text_config"] = text
+        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        guard case let .invalidConfig(_, field, _)? = loadError(path) else {
+            Issue.record("expected invalidConfig")
+            return
+        }
+        #expect(field == "text heads")
+    }
+
+    @Test func withoutConfigHeadsAreWidthOver64OrAConfigIsAskedFor() throws {
+        let path = try variant("noconfig", config: nil) { _ in }
+        let textWidth = try fx.int("text_width")
+        let visionWidth = try fx.int("vision_width")
+        if textWidth % 64 == 0 && visionWidth % 64 == 0 {
+            let model = try CLIPModel.load(path: path)
+            #expect(model.architecture.visionHeads == visionWidth / 64)
+            #expect(model.architecture.textHeads == textWidth / 64)
+        } else {
+            guard case let .invalidCheckpoint(_, reason)? = loadError(path) else {
+                Issue.record("expected invalidCheckpoint asking for a config")
+                return
+            }
+            #expect(reason.contains("config.json"))
+        }
+    }
+
+    @Test func notACLIPCheckpoint() throws {
+        let path = directory.appendingPathComponent("other.safetensors").path
+        try SafeTensorsWriter.write([.float32("encoder.weight", shape: [2], [1, 2])], to: path)
+        guard case .invalidCheckpoint? = loadError(path) else {
+            Issue.record("expected invalidCheckpoint")
+            return
+        }
+    }
+
+    @Test func openCLIPStyleConfigGivesSameHeads() throws {
+        let path = try variant("oc", config: "config-openclip.json") { _ in }
+        let model = try CLIPModel.load(path: path)
+        #expect(model.architecture.visionHeads == (try fx.int("vision_heads")))
+        #expect(model.architecture.textHeads == (try fx.int("text_heads")))
+        #expect(model.architecture.activation == .quickGELU)
+    }
+}
