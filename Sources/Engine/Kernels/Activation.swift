@@ -11,6 +11,13 @@ public enum Activation: String, Sendable, Codable {
     /// Applies the activation in place to `count` values.
     @inline(__always)
     public func apply(_ data: UnsafeMutablePointer<Float>, count: Int) {
+        Parallel.forEachChunk(count, minimumPerChunk: 32_768) { range in
+            applySerial(data + range.lowerBound, count: range.count)
+        }
+    }
+
+    @inline(__always)
+    private func applySerial(_ data: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .quickGELU:
             for i in 0..<count {

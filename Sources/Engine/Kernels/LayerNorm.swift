@@ -26,8 +26,10 @@ public struct LayerNorm: Sendable {
         let w = width
         let gamma = UnsafePointer(weight.pointer)
         let beta = UnsafePointer(bias.pointer)
-        for r in 0..<rows {
-            normaliseRow(input + r * inputStride, output + r * w, width: w, gamma: gamma, beta: beta)
+        Parallel.forEachChunk(rows, minimumPerChunk: max(1, 32_768 / max(w, 1))) { range in
+            for r in range {
+                normaliseRow(input + r * inputStride, output + r * w, width: w, gamma: gamma, beta: beta)
+            }
         }
     }
 

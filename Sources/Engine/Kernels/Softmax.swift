@@ -8,12 +8,14 @@ public enum Softmax {
     @inline(__always)
     public static func rows(_ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int,
                             validCount: (Int) -> Int) {
-        for r in 0..<rows {
-            let row = data + r * stride
-            let valid = min(columns, validCount(r))
-            softmaxRow(row, count: valid)
-            if valid < columns {
-                (row + valid).update(repeating: 0, count: columns - valid)
+        Parallel.forEachChunk(rows, minimumPerChunk: max(1, 16_384 / max(columns, 1))) { range in
+            for r in range {
+                let row = data + r * stride
+                let valid = min(columns, validCount(r))
+                softmaxRow(row, count: valid)
+                if valid < columns {
+                    (row + valid).update(repeating: 0, count: columns - valid)
+                }
             }
         }
     }
