@@ -9,6 +9,10 @@ let package = Package(
         .executable(name: "inspectctl", targets: ["inspectctl"]),
         .executable(name: "engine-bench", targets: ["engine-bench"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Inspection", targets: ["Inspection"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // C libraries, one module each.
@@ -25,15 +29,30 @@ let package = Package(
                         .copy("Resources/LICENSE-bpe-vocab.txt")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .target(name: "Inspection", dependencies: ["Engine"]),
+        // libjpeg/libpng behind a C shim so that their setjmp/longjmp error handling never
+        // crosses into Swift.
+        .target(
+            name: "CImageCodecs",
+            path: "Sources/CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
+        ),
+        .target(name: "Inspection", dependencies: ["Engine", "CImageCodecs"]),
         .target(name: "Daemon", dependencies: ["Inspection"]),
         .executableTarget(name: "inspectd", dependencies: ["Daemon"]),
-        .executableTarget(name: "inspectctl", dependencies: ["Inspection"]),
-        .executableTarget(name: "engine-bench", dependencies: ["Engine", "CBLAS"]),
+        .executableTarget(
+            name: "inspectctl",
+            dependencies: ["Inspection", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "engine-bench", dependencies: ["Engine", "Inspection"]),
 
         .testTarget(
             name: "EngineTests",
             dependencies: ["Engine"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "InspectionTests",
+            dependencies: ["Inspection", "Engine"],
             resources: [.copy("Fixtures")]
         ),
     ]

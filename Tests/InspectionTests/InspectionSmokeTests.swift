@@ -1,0 +1,6 @@
+import Inspection
+import Testing
+
+@Test func inspectionModuleLoads() {
+    #expect(!Inspection.version.isEmpty)
+}
