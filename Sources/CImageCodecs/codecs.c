@@ -1,2 +1,7 @@
 #include "CImageCodecs.h"
-int inspectd_codecs_version(void) { return 1; }
+
+#include <stdlib.h>
+
+// Buffers handed to Swift are malloc'ed here; freeing them here too keeps the allocator pairing
+// obvious.
+void inspectd_free(void *p) { free(p); }

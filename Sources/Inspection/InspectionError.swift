@@ -32,6 +32,24 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
     /// A configuration value or flag is out of range.
     case invalidSetting(name: String, value: String, reason: String)
 
+    /// A stable snake_case name of the case, for JSON output and the verdict log.
+    public var kind: String {
+        switch self {
+        case .unreadableFile: return "unreadable_file"
+        case .notARegularFile: return "not_a_regular_file"
+        case .emptyFile: return "empty_file"
+        case .fileTooLarge: return "file_too_large"
+        case .notAnImage: return "not_an_image"
+        case .extensionMismatch: return "extension_mismatch"
+        case .tooManyPixels: return "too_many_pixels"
+        case .truncatedImage: return "truncated_image"
+        case .corruptImage: return "corrupt_image"
+        case .encodeFailed: return "encode_failed"
+        case .engine: return "engine"
+        case .invalidSetting: return "invalid_setting"
+        }
+    }
+
     public var description: String {
         switch self {
         case let .unreadableFile(path, reason): return "\(path): cannot read: \(reason)"

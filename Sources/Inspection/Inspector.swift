@@ -1,0 +1,98 @@
+import Engine
+import Foundation
+
+/// The per-image judgement: decode → preprocess → image encoder (DPAM) → AnomalyCLIP scoring →
+/// verdict. The model, the text vectors and the encoder configuration are built once in
+/// `init`; `inspect` only does per-image work and is safe to call from several threads.
+public struct Inspector: Sendable {
+    /// The configuration it was built from.
+    public let configuration: InspectorConfiguration
+    /// The loaded model.
+    public let model: CLIPModel
+    /// Normal/anomalous unit text vectors (computed once).
+    public let textFeatures: [[Float]]
+    /// Where the text vectors came from ("learned prompts FILE" or "prompt ensemble 'NAME'").
+    public let textSource: String
+    /// Image encoder for the configured size, taps and DPAM.
+    public let encoder: ImageEncoder
+    /// Map and probability computation.
+    public let scorer: AnomalyScorer
+    /// Resize + normalisation.
+    public let preprocessor: Preprocessor
+    /// File decoding with limits.
+    public let decoder: ImageDecoder
+
+    /// Loads the model and prepares everything per-image work needs.
+    public init(configuration c: InspectorConfiguration) throws {
+        configuration = c
+        do {
+            model = try CLIPModel.load(path: c.modelPath, options: .init(configPath: c.modelConfigPath))
+            let tokenizer = try CLIPTokenizer()
+            if let prompts = c.promptsPath {
+                let learned = try LearnedPrompts.load(path: prompts, width: model.architecture.textWidth)
+                textFeatures = try learned.textFeatures(tokenizer: tokenizer, encoder: model.textEncoder)
+                    .map(VectorMath.normalized)
+                textSource = "learned prompts \(prompts)"
+            } else {
+                textFeatures = try PromptEnsemble.textFeatures(product: c.productName, tokenizer: tokenizer,
+                                                               encoder: model.textEncoder)
+                textSource = "prompt ensemble '\(c.productName)'"
+            }
+            let layers = model.architecture.visionLayers
+            let taps = c.featureLayers ?? InspectorConfiguration.defaultFeatureLayers(layers: layers)
+            let first = c.dpamFirstBlock ?? InspectorConfiguration.defaultDPAMFirstBlock(layers: layers)
+            let size = c.inputSize ?? model.architecture.imageSize
+            encoder = try model.imageEncoder(inputSize: size, taps: taps,
+                                             dualPath: first <= layers ? DualPathSetting(firstBlock: first) : nil)
+            scorer = try AnomalyScorer(textFeatures: textFeatures, mapLayers: Array(taps.indices), mapSize: size,
+                                       sigma: c.sigma)
+            preprocessor = try Preprocessor(inputSize: size, mode: c.resizeMode)
+        } catch let error as EngineError {
+            throw InspectionError.engine(error)
+        }
+        decoder = ImageDecoder(limits: c.decodeLimits)
+    }
+
+    /// Model input side.
+    public var inputSize: Int { encoder.inputHeight }
+
+    /// Inspects one file. Errors are typed (`InspectionError`) and leave the inspector usable.
+    public func inspect(file path: String) throws -> InspectionResult {
+        let start = Self.now()
+        let decoded = try decoder.decode(file: path)
+        var timings = InspectionResult.Timings()
+        timings.decode = Self.now() - start
+        return try inspect(decoded.image, name: path, source: decoded.sourceDescription, timings: timings)
+    }
+
+    /// Inspects an already decoded image.
+    public func inspect(_ image: RGBImage, name: String, source: String = "RGB",
+                        timings initial: InspectionResult.Timings = .init()) throws -> InspectionResult {
+        var timings = initial
+        var t = Self.now()
+        let input = preprocessor(image)
+        timings.preprocess = Self.now() - t
+        t = Self.now()
+        let encoding: ImageEncoding
+        do {
+            encoding = try encoder.encode(input.pixels)
+        } catch let error as EngineError {
+            throw InspectionError.engine(error)
+        }
+        timings.encode = Self.now() - t
+        t = Self.now()
+        let scores = try scorer.score(encoding)
+        let score = scores.imageScore(configuration.scoreMode)
+        let verdict = configuration.thresholds.verdict(for: score)
+        let map = try AnomalyMap(width: scores.mapSize, height: scores.mapSize, values: scores.smoothedMap)
+        timings.score = Self.now() - t
+        return InspectionResult(path: name, verdict: verdict, score: score, scores: scores, map: map,
+                                geometry: input.geometry, source: source, timings: timings)
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import Inspection
+
+/// `inspectctl inspect FILE...`: loads the model once, scores every file, keeps going past
+/// bad files, and exits non-zero if any failed.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Score image files with the anomaly model and print one result per file.",
+        discussion: """
+            Exit status: 0 all files scored, 1 some files could not be scored (each is reported \
+            on stderr and in the output), 2 bad flags, 3 the model or prompts could not be loaded.
+            """)
+
+    @Argument(help: "JPEG or PNG files to inspect.")
+    var files: [String]
+
+    @Option(help: "safetensors CLIP checkpoint (open_clip or Hugging Face naming). Default: $INSPECTD_MODEL.")
+    var model: String?
+
+    @Option(help: "AnomalyCLIP learned prompts (safetensors). Default: $INSPECTD_PROMPTS, else the prompt ensemble.")
+    var prompts: String?
+
+    @Option(help: "Product name for the hand-crafted prompt ensemble (instead of --prompts).")
+    var product: String?
+
+    @Option(name: .customLong("input-size"), help: "Model input side in pixels (default: the checkpoint's).")
+    var inputSize: Int?
+
+    @Option(help: "Fit to the square input: squash (AnomalyCLIP), pad (letterbox) or crop.")
+    var resize: String = ResizeMode.squash.rawValue
+
+    @Option(name: .customLong("score"), help: "Image score: cls, map_max or mean.")
+    var scoreMode: String = ImageScoreMode.cls.rawValue
+
+    @Option(name: .customLong("review-threshold"), help: "Scores at or above are at least 'review'.")
+    var reviewThreshold: Double = Thresholds.standard.review
+
+    @Option(name: .customLong("fail-threshold"), help: "Scores at or above are 'fail'.")
+    var failThreshold: Double = Thresholds.standard.fail
+
+    @Option(name: .customLong("feature-layers"), help: "Comma-separated 1-based vision blocks for the maps.")
+    var featureLayers: String?
+
+    @Option(name: .customLong("dpam-first-block"), help: "First DPAM dual-path block (1-based); above the depth disables DPAM.")
+    var dpamFirstBlock: Int?
+
+    @Option(name: .customLong("max-pixels"), help: "Reject images whose header claims more pixels.")
+    var maxPixels: Int = DecodeLimits().maxPixels
+
+    @Option(name: .customLong("overlay-dir"), help: "Write NAME.overlay.png for each scored file into this folder.")
+    var overlayDir: String?
+
+    @Option(name: .shortAndLong, help: "Output format: table or json (one JSON object per line).")
+    var output: String = "table"
+
+    func validate() throws {
+        if prompts != nil && product != nil { throw ValidationError("--prompts and --product are mutually exclusive") }
+        guard ResizeMode(rawValue: resize) != nil else {
+            throw ValidationError("--resize: expected squash, pad or crop (got \(resize))")
+        }
+        guard ImageScoreMode(rawValue: scoreMode) != nil else {
+            throw ValidationError("--score: expected cls, map_max or mean (got \(scoreMode))")
+        }
+        guard ["table", "json"].contains(output) else { throw ValidationError("-o: expected table or json (got \(output))") }
+        if let size = inputSize, !(8...4096).contains(size) {
+            throw ValidationError("--input-size: expected 8...4096 (got \(size))")
+        }
+        guard maxPixels > 0 else { throw ValidationError("--max-pixels: must be positive (got \(maxPixels))") }
+        _ = try parsedLayers()
+        do {
+            _ = try Thresholds(review: reviewThreshold, fail: failThreshold)
+        } catch {
+            throw ValidationError("--review-threshold/--fail-threshold: \(error)")
+        }
+        if resolvedModel == nil { throw ValidationError("no model: pass --model FILE or set INSPECTD_MODEL") }
+    }
+
+    private var resolvedModel: String? { model ?? ProcessInfo.processInfo.environment["INSPECTD_MODEL"] }
+
+    private func parsedLayers() throws -> [Int]? {
+        guard let featureLayers else { return nil }
+        let parts = featureLayers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--feature-layers: expected comma-separated positive integers (got \(featureLayers))")
+        }
+        return parts.compactMap { $0 }
+    }
+
+    func run() throws {
+        guard let modelPath = resolvedModel else { throw ExitCode(2) }
+        var config = InspectorConfiguration(modelPath: modelPath)
+        config.promptsPath = prompts ?? (product == nil ? ProcessInfo.processInfo.environment["INSPECTD_PROMPTS"] : nil)
+        if let product { config.productName = product }
+        config.inputSize = inputSize
+        config.resizeMode = ResizeMode(rawValue: resize) ?? .squash
+        config.scoreMode = ImageScoreMode(rawValue: scoreMode) ?? .cls
+        config.thresholds = try Thresholds(review: reviewThreshold, fail: failThreshold)
+        config.featureLayers = try parsedLayers()
+        config.dpamFirstBlock = dpamFirstBlock
+        config.decodeLimits.maxPixels = maxPixels
+
+        let inspector: Inspector
+        do {
+            inspector = try Inspector(configuration: config)
+        } catch {
+            FileHandle.standardError.write(Data("inspectctl: cannot load the model: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+        if let overlayDir {
+            try FileManager.default.createDirectory(atPath: overlayDir, withIntermediateDirectories: true)
+        }
+        let printer = ResultPrinter(format: output == "json" ? .json : .table)
+        printer.header(inspector: inspector)
+        var failures = 0
+        var overlayNames = Set<String>()
+        for file in files {
+            do {
+                let result = try inspector.inspect(file: file)
+                var overlayPath: String?
+                if let overlayDir {
+                    overlayPath = try writeOverlay(result, dir: overlayDir, inspector: inspector, taken: &overlayNames)
+                }
+                printer.result(result, overlay: overlayPath)
+            } catch {
+                failures += 1
+                FileHandle.standardError.write(Data("inspectctl: \(error)\n".utf8))
+                printer.failure(path: file, error: error)
+            }
+        }
+        printer.footer(total: files.count, failures: failures)
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    private func writeOverlay(_ result: InspectionResult, dir: String, inspector: Inspector,
+                              taken: inout Set<String>) throws -> String {
+        let base = URL(fileURLWithPath: result.path).deletingPathExtension().lastPathComponent
+        var name = "\(base).overlay.png"
+        var n = 2
+        while taken.contains(name) {
+            name = "\(base)-\(n).overlay.png"
+            n += 1
+        }
+        taken.insert(name)
+        let path = URL(fileURLWithPath: dir).appendingPathComponent(name).path
+        let decoded = try inspector.decoder.decode(file: result.path)
+        let layers = Float(max(result.scores.layerMaps.count, 1))
+        let caption = String(format: "%@ %.3f", result.verdict.rawValue, result.score)
+        let overlay = OverlayRenderer().render(original: decoded.image, map: result.map, geometry: result.geometry,
+                                               range: 0...layers, caption: caption)
+        try PNGEncoder.write(try PNGEncoder.encodeRGB8(overlay), to: path)
+        return path
+    }
+}

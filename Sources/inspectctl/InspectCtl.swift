@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// QA/operator command line over the inspection engine and (later) the verdict log.
+@main
+struct InspectCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspectctl",
+        abstract: "Inspect images and query the inspectd verdict log.",
+        subcommands: [InspectCommand.self])
+}
