@@ -62,3 +62,24 @@ func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
     for i in a.indices { m = max(m, abs(a[i] - b[i])) }
     return m
 }
+
+/// Maps drawn back onto the original image follow the preprocessing geometry.
+@Suite struct MapGeometryTests {
+    /// A horizontal ramp in input space must stay a ramp across the original's width for
+    /// squash, and keep its left/right halves for crop (only the centre was seen).
+    @Test func rampFollowsGeometry() throws {
+        let s = 16
+        let ramp = try AnomalyMap(width: s, height: s, values: (0..<(s * s)).map { Float($0 % s) })
+        let squash = InputGeometry(originalWidth: 64, originalHeight: 32, inputSize: s, mode: .squash)
+        let a = try ramp.inOriginalGeometry(squash)
+        #expect(a.width == 64 && a.height == 32)
+        #expect(a.values[0] == 0)
+        #expect(a.values[63] == Float(s - 1))
+        #expect(a.values[32] > 7 && a.values[32] < 8.5)
+        let crop = InputGeometry(originalWidth: 64, originalHeight: 32, inputSize: s, mode: .crop)
+        let b = try ramp.inOriginalGeometry(crop)
+        // The crop saw the middle 32 of 64 columns: columns 0…15 clamp to the left edge.
+        #expect(b.values[0] == 0 && b.values[15] == 0)
+        #expect(b.values[63] == Float(s - 1))
+    }
+}
