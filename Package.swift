@@ -13,6 +13,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries, one module each.
@@ -20,6 +23,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
 
         // Numerical core: no files beyond checkpoints, no SQLite, no systemd.
         .target(
@@ -36,12 +41,20 @@ let package = Package(
             path: "Sources/CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
         ),
-        .target(name: "Inspection", dependencies: ["Engine", "CImageCodecs"]),
-        .target(name: "Daemon", dependencies: ["Inspection"]),
+        .target(
+            name: "Inspection",
+            dependencies: ["Engine", "CImageCodecs", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Daemon",
+            dependencies: ["Inspection", "CSystemd", .product(name: "TOMLKit", package: "TOMLKit"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(name: "inspectd", dependencies: ["Daemon"]),
         .executableTarget(
             name: "inspectctl",
-            dependencies: ["Inspection", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Inspection", "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "engine-bench", dependencies: ["Engine", "Inspection"]),
 
@@ -54,6 +67,10 @@ let package = Package(
             name: "InspectionTests",
             dependencies: ["Inspection", "Engine"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "Inspection", "Engine"]
         ),
     ]
 )

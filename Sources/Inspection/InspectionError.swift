@@ -26,6 +26,16 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
     /// An image could not be encoded or written (overlay, map).
     case encodeFailed(path: String, reason: String)
 
+    // MARK: verdict log (SQLite)
+    /// The database file does not exist (readers never create it).
+    case databaseMissing(path: String)
+    /// The database is locked by another writer beyond the busy timeout.
+    case databaseLocked(path: String)
+    /// Any other SQLite failure (corrupt file, full disk, permissions, failed migration).
+    case database(path: String, reason: String)
+    /// A record asked for by id does not exist.
+    case notFound(what: String, id: Int64)
+
     // MARK: model and scoring
     /// The engine reported a problem (checkpoint, prompts, shapes).
     case engine(EngineError)
@@ -47,6 +57,10 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
         case .encodeFailed: return "encode_failed"
         case .engine: return "engine"
         case .invalidSetting: return "invalid_setting"
+        case .databaseMissing: return "database_missing"
+        case .databaseLocked: return "database_locked"
+        case .database: return "database"
+        case .notFound: return "not_found"
         }
     }
 
@@ -64,6 +78,11 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .truncatedImage(path, detail): return "\(path): truncated image: \(detail)"
         case let .corruptImage(path, detail): return "\(path): corrupt image: \(detail)"
         case let .encodeFailed(path, reason): return "\(path): cannot write image: \(reason)"
+        case let .databaseMissing(path):
+            return "\(path): database not found (is inspectd running, and is --db / database = right?)"
+        case let .databaseLocked(path): return "\(path): database is locked by another process; try again"
+        case let .database(path, reason): return "\(path): database error: \(reason)"
+        case let .notFound(what, id): return "no \(what) with id \(id)"
         case let .engine(error): return error.description
         case let .invalidSetting(name, value, reason): return "\(name): \(reason) (got \(value))"
         }

@@ -1,0 +1,5 @@
+#ifndef INSPECTD_CSYSTEMD_SHIM_H
+#define INSPECTD_CSYSTEMD_SHIM_H
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#endif

@@ -1,0 +1,6 @@
+import Daemon
+import Testing
+
+@Test func daemonModuleLoads() {
+    #expect(!Daemon.version.isEmpty)
+}
