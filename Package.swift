@@ -51,7 +51,11 @@ let package = Package(
             dependencies: ["Inspection", "CSystemd", .product(name: "TOMLKit", package: "TOMLKit"),
                            .product(name: "Logging", package: "swift-log")]
         ),
-        .executableTarget(name: "inspectd", dependencies: ["Daemon"]),
+        .executableTarget(
+            name: "inspectd",
+            dependencies: ["Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "inspectctl",
             dependencies: ["Inspection", "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -24,10 +24,22 @@ public struct Inspector: Sendable {
 
     /// Loads the model and prepares everything per-image work needs.
     public init(configuration c: InspectorConfiguration) throws {
-        configuration = c
+        let model: CLIPModel
         do {
             model = try CLIPModel.load(path: c.modelPath, options: .init(configPath: c.modelConfigPath))
-            let tokenizer = try CLIPTokenizer()
+        } catch let error as EngineError {
+            throw InspectionError.engine(error)
+        }
+        try self.init(model: model, configuration: c)
+    }
+
+    /// Prepares an inspector on an already loaded model, so stations with different product
+    /// names or thresholds share one copy of the weights. `c.modelPath` is not read again.
+    public init(model: CLIPModel, configuration c: InspectorConfiguration, tokenizer: CLIPTokenizer? = nil) throws {
+        configuration = c
+        self.model = model
+        do {
+            let tokenizer = try tokenizer ?? CLIPTokenizer()
             if let prompts = c.promptsPath {
                 let learned = try LearnedPrompts.load(path: prompts, width: model.architecture.textWidth)
                 textFeatures = try learned.textFeatures(tokenizer: tokenizer, encoder: model.textEncoder)

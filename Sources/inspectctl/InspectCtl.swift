@@ -6,5 +6,6 @@ struct InspectCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspectctl",
         abstract: "Inspect images and query the inspectd verdict log.",
-        subcommands: [InspectCommand.self])
+        subcommands: [StatusCommand.self, VerdictsCommand.self, ShowCommand.self, StatsCommand.self, ExportCommand.self,
+                      InspectCommand.self])
 }

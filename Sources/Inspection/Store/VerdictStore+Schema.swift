@@ -1,0 +1,92 @@
+import GRDB
+
+extension VerdictStore {
+    /// Named, append-only migrations. Never edit one that has shipped: add another.
+    static var schemaMigrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        // The queue and the log are one table, so "discovered" and "has a verdict" can never
+        // disagree. The CHECKs make "done ⇔ verdict and score", "final ⇔ finished_at" and
+        // "error ⇔ error_kind" properties of the file, not just of this code.
+        migrator.registerMigration("v1-inspections") { db in
+            try db.execute(sql: """
+                CREATE TABLE inspections (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    station TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime REAL NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'queued'
+                        CHECK (state IN ('queued', 'processing', 'done', 'error')),
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    discovered_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    verdict TEXT CHECK (verdict IN ('pass', 'review', 'fail')),
+                    score REAL,
+                    image_probability REAL,
+                    map_maximum REAL,
+                    review_threshold REAL,
+                    fail_threshold REAL,
+                    score_mode TEXT,
+                    model_version TEXT,
+                    decode_ms REAL,
+                    preprocess_ms REAL,
+                    encode_ms REAL,
+                    score_ms REAL,
+                    total_ms REAL,
+                    original_width INTEGER,
+                    original_height INTEGER,
+                    geometry_json TEXT,
+                    error_kind TEXT,
+                    error_message TEXT,
+                    UNIQUE (station, path, content_hash),
+                    CHECK ((state = 'done') = (verdict IS NOT NULL AND score IS NOT NULL)),
+                    CHECK ((state IN ('done', 'error')) = (finished_at IS NOT NULL)),
+                    CHECK ((state = 'error') = (error_kind IS NOT NULL))
+                );
+                CREATE INDEX inspections_on_state_id ON inspections (state, id);
+                CREATE INDEX inspections_on_finished_at ON inspections (finished_at);
+                CREATE INDEX inspections_on_station_finished_at ON inspections (station, finished_at);
+                CREATE INDEX inspections_on_time ON inspections (\(timeExpression));
+                """)
+        }
+
+        // Maps live apart so scans of the log never page through PNG blobs.
+        migrator.registerMigration("v1-maps") { db in
+            try db.execute(sql: """
+                CREATE TABLE maps (
+                    inspection_id INTEGER PRIMARY KEY REFERENCES inspections (id) ON DELETE CASCADE,
+                    width INTEGER NOT NULL CHECK (width > 0),
+                    height INTEGER NOT NULL CHECK (height > 0),
+                    minimum REAL NOT NULL,
+                    maximum REAL NOT NULL,
+                    format_version INTEGER NOT NULL,
+                    png BLOB NOT NULL
+                )
+                """)
+        }
+
+        migrator.registerMigration("v1-daemon-status") { db in
+            try db.execute(sql: """
+                CREATE TABLE daemon_status (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    pid INTEGER NOT NULL,
+                    started_at REAL NOT NULL,
+                    heartbeat_at REAL NOT NULL,
+                    state TEXT NOT NULL,
+                    processed INTEGER NOT NULL,
+                    images_per_minute REAL NOT NULL,
+                    config_path TEXT NOT NULL,
+                    model_version TEXT NOT NULL
+                )
+                """)
+        }
+        return migrator
+    }
+
+    /// The time that filters, ordering and buckets use. Spelled once so the expression index
+    /// `inspections_on_time` matches the queries exactly.
+    static let timeExpression = "coalesce(finished_at, discovered_at)"
+}

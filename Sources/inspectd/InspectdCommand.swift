@@ -1,0 +1,55 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+
+/// `inspectd`: the inspection daemon. Runs in the foreground (systemd Type=notify or a
+/// terminal); `--check-config` validates the configuration and exits.
+@main
+struct InspectdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspectd",
+        abstract: "Watch folders for product images, score each exactly once, and log verdicts to SQLite.",
+        discussion: """
+            Signals: SIGHUP reloads the configuration (an invalid one is rejected and the old one kept); \
+            SIGTERM/SIGINT finish the current image, write its verdict and stop.
+            Exit status: 0 stopped cleanly, 1 runtime failure, 2 invalid configuration.
+            """,
+        version: Daemon.version)
+
+    @Option(name: .shortAndLong, help: "Configuration file.")
+    var config: String = InspectdConfiguration.defaultPath
+
+    @Flag(name: .customLong("check-config"), help: "Validate the configuration (syntax, values, files and folders) and exit.")
+    var checkConfig = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level: expected trace, debug, info, notice, warning, error or critical (got \(logLevel))")
+        }
+    }
+
+    func run() throws {
+        let configuration: InspectdConfiguration
+        do {
+            configuration = try InspectdConfiguration.load(path: config)
+            try configuration.checkFileSystem()
+        } catch {
+            FileHandle.standardError.write(Data("inspectd: invalid configuration: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if checkConfig {
+            print("\(config): OK (\(configuration.stations.count) station(s): "
+                  + configuration.stations.map { "\($0.name) -> \($0.folder)" }.joined(separator: ", ") + ")")
+            return
+        }
+        LoggingSetup.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        let logger = Logger(label: "inspectd")
+        let daemon = InspectDaemon(configuration: configuration, configPath: config, logger: logger)
+        let outcome = daemon.run()
+        if outcome != .stopped { throw ExitCode(outcome.rawValue) }
+    }
+}
