@@ -33,6 +33,13 @@ public final class InspectDaemon {
     private var lastRetention = 0.0
     private var state = "starting"
     private var stopRequested = false
+    /// Files a scan found still changing: recorded once their mtime has been stable for
+    /// `settleSeconds` (a scan cannot see whether a writer still has a file open).
+    private var unsettled: [ReadyFile: Double] = [:]
+    /// How long a scanned file must be unmodified before it is read.
+    let settleSeconds = 2.0
+    /// When a failed rescan (missing station folder) is tried again.
+    private var rescanDue: Double?
 
     /// A daemon for a validated configuration loaded from `configPath`.
     public init(configuration: InspectdConfiguration, configPath: String, logger: Logger,
@@ -97,6 +104,14 @@ public final class InspectDaemon {
             handleSignals(signals.drain())
             if stopRequested { break }
             try drainWatcher()
+            recheckUnsettled()
+            if let due = rescanDue, Self.monotonic() >= due {
+                rescanDue = nil
+                do { try scanAll(reason: "retry") } catch {
+                    logger.error("rescan failed, will retry: \(error)")
+                    rescanDue = Self.monotonic() + 10
+                }
+            }
             pingWatchdogIfDue()
             if let item = try store.claimNext(at: Self.now()) {
                 process(item)
@@ -106,7 +121,9 @@ public final class InspectDaemon {
             applyRetentionIfDue(force: false)
             var fds = [pollfd(fd: self.watcher?.fileDescriptor ?? watcher.fileDescriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0)]
-            let timeout = Int32(min(notifier.watchdogInterval.map { $0 / 2 } ?? 5, 5) * 1000)
+            var seconds = min(notifier.watchdogInterval.map { $0 / 2 } ?? 5, 5)
+            if !unsettled.isEmpty { seconds = min(seconds, 0.5) }
+            let timeout = Int32(seconds * 1000)
             let r = poll(&fds, nfds_t(fds.count), max(timeout, 100))
             if r < 0 && errno != EINTR {
                 throw DaemonError.system(call: "poll", errno: errno, detail: String(cString: strerror(errno)))
@@ -133,9 +150,17 @@ public final class InspectDaemon {
             switch event {
             case let .ready(file):
                 discover(file)
+            case let .found(file):
+                discover(file, fromScan: true)
             case .overflow:
-                logger.warning("inotify queue overflowed; rescanning all folders")
-                try scanAll(reason: "overflow")
+                logger.warning("inotify reported lost events (queue overflow or a station folder went away); rescanning")
+                do {
+                    try scanAll(reason: "overflow")
+                } catch {
+                    // A vanished station folder must not stop the other stations; retry later.
+                    logger.error("rescan failed, will retry: \(error)")
+                    rescanDue = Self.monotonic() + 10
+                }
             }
         }
     }
@@ -143,20 +168,36 @@ public final class InspectDaemon {
     private func scanAll(reason: String) throws {
         guard let watcher else { return }
         let files = try watcher.scan()
-        for file in files { discover(file) }
-        logger.info("scanned folders", metadata: ["scan.reason": "\(reason)", "scan.files": "\(files.count)"])
+        for file in files { discover(file, fromScan: true) }
+        logger.info("scanned folders", metadata: ["scan.reason": "\(reason)", "scan.files": "\(files.count)",
+                                                  "scan.unsettled": "\(unsettled.count)"])
+    }
+
+    /// Records scanned files whose mtime has not moved for `settleSeconds`.
+    private func recheckUnsettled() {
+        guard !unsettled.isEmpty else { return }
+        let now = Self.now()
+        for (file, _) in unsettled {
+            unsettled[file] = nil
+            discover(file, fromScan: true, now: now)
+        }
     }
 
     // MARK: discovery
 
     /// Records a ready file in the queue (once per content). Files already verdicted whose
     /// after-processing action did not happen (crash in between) get it now.
-    private func discover(_ file: ReadyFile) {
+    private func discover(_ file: ReadyFile, fromScan: Bool = false, now: Double = InspectDaemon.now()) {
         guard let store, let station = stations[file.station] else { return }
         var info = stat()
         guard stat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
         let size = Int64(info.st_size)
         let mtime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) * 1e-9
+        if fromScan && now - mtime < settleSeconds {
+            unsettled[file] = now
+            return
+        }
+        if !fromScan { unsettled[file] = nil }
         do {
             if let known = try store.latestFingerprint(station: file.station, path: file.path),
                known.size == size, known.mtime == mtime {

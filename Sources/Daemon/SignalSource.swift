@@ -44,6 +44,12 @@ final class SignalSource {
                 throw DaemonError.system(call: "sigaction", errno: errno, detail: String(cString: strerror(errno)))
             }
         }
+        // A parent may have started us with these blocked (the mask is inherited across exec);
+        // unblock them on this thread so at least one thread always takes them.
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for s in [SIGHUP, SIGTERM, SIGINT] { sigaddset(&mask, s) }
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     }
 
     /// Pending requests, oldest first (non-blocking).

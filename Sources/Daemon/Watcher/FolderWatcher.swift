@@ -203,20 +203,23 @@ public final class FolderWatcher {
                 walk(station: entry.station, from: Self.join(entry.path, name, length),
                      collecting: true, into: &found, failure: &failure)
                 found.sort(by: Self.pathOrder)
-                for file in found { report(file, into: &events) }
+                for file in found { report(file, complete: false, into: &events) }
             }
         } else if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
             for entry in directory.entries where filters[entry.station].matches(name, length: length) {
                 let path = Self.join(entry.path, name, length)
                 guard Self.isRegularFile(path) else { continue }
-                report(ReadyFile(station: stations[entry.station].name, path: path), into: &events)
+                report(ReadyFile(station: stations[entry.station].name, path: path), complete: true, into: &events)
             }
         }
     }
 
-    private func report(_ file: ReadyFile, into events: inout [WatchEvent]) {
+    /// Coalesces per call; a close/rename (`complete`) upgrades an earlier `.found`.
+    private func report(_ file: ReadyFile, complete: Bool, into events: inout [WatchEvent]) {
         if reported.insert(file).inserted {
-            events.append(.ready(file))
+            events.append(complete ? .ready(file) : .found(file))
+        } else if complete, let index = events.firstIndex(of: .found(file)) {
+            events[index] = .ready(file)
         }
     }
 

@@ -1,0 +1,132 @@
+import Foundation
+import Glibc
+import Inspection
+import Testing
+
+/// The real inspectd binary on a temp folder: readiness over a real NOTIFY_SOCKET, exactly one
+/// verdict or error per file (in-place writes, atomic renames, nested folders, malformed
+/// files), kill -9 mid-burst without loss or duplicates, SIGHUP with a broken config, SIGTERM.
+@Suite(.serialized) struct DaemonEndToEndTests {
+    @Test func readyVerdictsOncePerFileAndStopsCleanly() throws {
+        let h = try DaemonHarness()
+        // Two files that arrived while the daemon was down: the start-up scan must find them.
+        try h.writeInPlace("before-1.png", try h.pngBytes())
+        try h.writeAtomically("nested/deeper/before-2.png", try h.pngBytes())
+        try h.start()
+        #expect(h.notify.messages.contains { $0.hasPrefix("STATUS=") })
+        var expected = 2
+        for i in 0..<10 { try h.writeInPlace("inplace-\(i).png", try h.pngBytes()); expected += 1 }
+        for i in 0..<10 { try h.writeAtomically("sub/a/atomic-\(i).png", try h.pngBytes()); expected += 1 }
+        // Malformed files: each gets exactly one error row.
+        try h.writeInPlace("empty.png", [])
+        let good = try h.pngBytes()
+        try h.writeInPlace("cut.png", Array(good.prefix(good.count / 2)))
+        try h.writeInPlace("noise.jpg", (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        expected += 3
+        // Ignored: hidden, temp and non-matching names.
+        try h.writeInPlace(".hidden.png", try h.pngBytes())
+        try h.writeInPlace("partial.png.part", try h.pngBytes())
+        try h.writeInPlace("notes.txt", Array("hello".utf8))
+        // The same content written twice at the same path: still one verdict.
+        let twice = try h.pngBytes()
+        try h.writeInPlace("twice.png", twice)
+        expected += 1
+
+        var rows = try h.waitForFinished(expected, timeout: 120)
+        try h.writeInPlace("twice.png", twice)
+        usleep(1_500_000)
+        rows = try h.records()
+        #expect(rows.count == expected, "rows: \(rows.map { ($0.path as NSString).lastPathComponent })")
+        #expect(Set(rows.map(\.path)).count == rows.count, "one row per path")
+        let errors = rows.filter { $0.state == .error }
+        #expect(Set(errors.map { ($0.path as NSString).lastPathComponent }) == ["empty.png", "cut.png", "noise.jpg"])
+        #expect(Set(errors.compactMap(\.errorKind)) == ["empty_file", "truncated_image", "extension_mismatch"] ||
+                Set(errors.compactMap(\.errorKind)).isSubset(of: ["empty_file", "truncated_image", "not_an_image", "extension_mismatch"]))
+        for row in rows where row.state == .done {
+            #expect(row.verdict != nil && row.score != nil && row.modelVersion != nil)
+            #expect(row.reviewThreshold == 0.4 && row.failThreshold == 0.6)
+        }
+        #expect(h.stop() == 0)
+        #expect(h.notify.wait(for: "STOPPING=1", timeout: 5))
+    }
+
+    @Test func killNineMidBurstLosesNothingAndDoublesNothing() throws {
+        let h = try DaemonHarness()
+        try h.start()
+        let total = 150
+        var written = 0
+        var kills = 0
+        while written < total {
+            for _ in 0..<30 where written < total {
+                if written % 2 == 0 {
+                    try h.writeInPlace("burst/\(written / 50)/img-\(written).png", try h.pngBytes())
+                } else {
+                    try h.writeAtomically("burst/\(written / 50)/img-\(written).png", try h.pngBytes())
+                }
+                written += 1
+            }
+            if kills < 3 {
+                usleep(UInt32.random(in: 20_000...300_000))
+                h.kill9()
+                kills += 1
+                try h.start()
+            }
+        }
+        let rows = try h.waitForFinished(total, timeout: 180)
+        #expect(rows.count == total)
+        #expect(Set(rows.map(\.path)).count == total)
+        #expect(rows.allSatisfy { $0.state == .done || $0.state == .error })
+        #expect(h.stop() == 0)
+    }
+
+    @Test func sighupWithBrokenConfigKeepsRunningWithTheOldOne() throws {
+        let h = try DaemonHarness()
+        try h.start()
+        try h.writeInPlace("a.png", try h.pngBytes())
+        _ = try h.waitForFinished(1, timeout: 60)
+        let original = try String(contentsOfFile: h.configPath, encoding: .utf8)
+        try "this is = = not toml [".write(toFile: h.configPath, atomically: true, encoding: .utf8)
+        let mark = h.notify.count
+        h.signal(SIGHUP)
+        #expect(h.notify.wait(for: "RELOADING=1", after: mark, timeout: 10))
+        #expect(h.notify.wait(for: "READY=1", after: mark, timeout: 30))
+        #expect(h.notify.messages.dropFirst(mark).contains { $0.hasPrefix("STATUS=reload failed") })
+        try h.writeInPlace("b.png", try h.pngBytes())
+        _ = try h.waitForFinished(2, timeout: 60)
+        // A valid reload still works afterwards.
+        try original.write(toFile: h.configPath, atomically: true, encoding: .utf8)
+        let mark2 = h.notify.count
+        h.signal(SIGHUP)
+        #expect(h.notify.wait(for: "READY=1", after: mark2, timeout: 30))
+        #expect(!h.notify.messages.dropFirst(mark2).contains { $0.hasPrefix("STATUS=reload failed") })
+        #expect(h.stop() == 0)
+    }
+
+    @Test func movePolicyMovesProcessedFilesOutOfTheWatchedFolder() throws {
+        let h = try DaemonHarness(after: "move")
+        try h.start()
+        let path = try h.writeInPlace("x/one.png", try h.pngBytes())
+        _ = try h.waitForFinished(1, timeout: 60)
+        let deadline = Date().addingTimeInterval(10)
+        while FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(50_000) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(FileManager.default.fileExists(atPath: h.done.appendingPathComponent("x/one.png").path))
+        #expect(h.stop() == 0)
+    }
+
+    @Test func checkConfigRejectsABadValueWithItsKey() throws {
+        let h = try DaemonHarness()
+        try h.writeConfig(extra: "patterns = \"*.png\"\n")
+        let p = Process()
+        p.executableURL = DaemonHarness.binary
+        p.arguments = ["--config", h.configPath, "--check-config"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 2)
+        #expect(text.contains("patterns"), "\(text)")
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Glibc
+import Inspection
+
+/// Runs the real `inspectd` binary on a temporary folder with a NOTIFY_SOCKET the test owns,
+/// the fixture's tiny model, and a SQLite database the test reads back.
+final class DaemonHarness: @unchecked Sendable {
+    let root: URL
+    let watch: URL
+    let done: URL
+    let database: String
+    let configPath: String
+    let notify: NotifyListener
+    private(set) var process: Process?
+    private var stderrPipe: Pipe?
+    private var seed: UInt64 = 1
+
+    /// Repository root (tests live in Tests/DaemonTests/...).
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The model fixture: INSPECTD_FIXTURES or the engine tests' copy.
+    static var fixtures: URL {
+        if let dir = ProcessInfo.processInfo.environment["INSPECTD_FIXTURES"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir)
+        }
+        return repo.appendingPathComponent("Tests/EngineTests/Fixtures")
+    }
+
+    /// The built inspectd next to the test executable.
+    static var binary: URL {
+        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+                          Bundle.main.bundleURL, repo.appendingPathComponent(".build/debug")]
+        for dir in candidates {
+            let url = dir.appendingPathComponent("inspectd")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+            let up = dir.deletingLastPathComponent().appendingPathComponent("inspectd")
+            if FileManager.default.isExecutableFile(atPath: up.path) { return up }
+        }
+        return repo.appendingPathComponent(".build/debug/inspectd")
+    }
+
+    init(after: String = "keep", recursive: Bool = true) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("inspectd-e2e-\(UUID().uuidString.prefix(8))")
+        watch = root.appendingPathComponent("watch")
+        done = root.appendingPathComponent("done")
+        for dir in [watch, done, root.appendingPathComponent("db")] {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+        database = root.appendingPathComponent("db/inspectd.db").path
+        configPath = root.appendingPathComponent("inspectd.toml").path
+        notify = try NotifyListener(path: root.appendingPathComponent("notify.sock").path)
+        try writeConfig(after: after, recursive: recursive)
+    }
+
+    func writeConfig(after: String = "keep", recursive: Bool = true, extra: String = "") throws {
+        let fx = Self.fixtures
+        let move = after == "move" ? "move_to = \"\(done.path)\"\n" : ""
+        let text = """
+            database = "\(database)"
+            [model]
+            path = "\(fx.appendingPathComponent("model-openclip.safetensors").path)"
+            prompts = "\(fx.appendingPathComponent("prompts.safetensors").path)"
+            input_size = 64
+            feature_layers = [1, 2, 3, 4]
+            dpam_first_block = 2
+            [thresholds]
+            review = 0.4
+            fail = 0.6
+            [[station]]
+            name = "line1"
+            folder = "\(watch.path)"
+            recursive = \(recursive)
+            after = "\(after)"
+            \(move)\(extra)
+            """
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts inspectd and waits for READY=1.
+    func start(timeout: Double = 60) throws {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = ["--config", configPath, "--log-level", "warning"]
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        env.removeValue(forKey: "JOURNAL_STREAM")
+        env.removeValue(forKey: "WATCHDOG_USEC")
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        stderrPipe = err
+        try p.run()
+        process = p
+        guard notify.wait(for: "READY=1", timeout: timeout) else {
+            throw HarnessError("inspectd did not send READY=1 within \(timeout) s; stderr: \(stderrText())")
+        }
+    }
+
+    func stderrText() -> String {
+        guard let pipe = stderrPipe, process?.isRunning == false else { return "(running)" }
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    func signal(_ s: Int32) {
+        if let pid = process?.processIdentifier { kill(pid, s) }
+    }
+
+    /// SIGKILL and reap.
+    func kill9() {
+        guard let p = process else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        process = nil
+    }
+
+    /// SIGTERM and wait for the exit status.
+    func stop(timeout: Double = 60) -> Int32? {
+        guard let p = process else { return nil }
+        kill(p.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        guard !p.isRunning else { return nil }
+        process = nil
+        return p.terminationStatus
+    }
+
+    // MARK: files
+
+    /// A small distinct PNG (random texture) so every file has its own content hash.
+    func pngBytes(side: Int = 24) throws -> [UInt8] {
+        var pixels = [UInt8](repeating: 0, count: side * side * 3)
+        for i in pixels.indices {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            pixels[i] = UInt8(truncatingIfNeeded: seed >> 56)
+        }
+        return try PNGEncoder.encodeRGB8(RGBImage(width: side, height: side, pixels: pixels))
+    }
+
+    /// Writes in place (open, write in two halves, close) — the watcher must wait for close.
+    @discardableResult
+    func writeInPlace(_ relative: String, _ bytes: [UInt8]) throws -> String {
+        let url = watch.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw HarnessError("open \(url.path): errno \(errno)") }
+        let half = bytes.count / 2
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, half) }
+        usleep(2000)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress?.advanced(by: half), bytes.count - half) }
+        close(fd)
+        return url.path
+    }
+
+    /// Writes to a hidden temp name in the same folder, then renames into place atomically.
+    @discardableResult
+    func writeAtomically(_ relative: String, _ bytes: [UInt8]) throws -> String {
+        let url = watch.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        try Data(bytes).write(to: tmp)
+        guard rename(tmp.path, url.path) == 0 else { throw HarnessError("rename: errno \(errno)") }
+        return url.path
+    }
+
+    // MARK: database
+
+    func records() throws -> [InspectionRecord] {
+        guard FileManager.default.fileExists(atPath: database) else { return [] }
+        return try VerdictStore.openReadOnly(path: database).records(VerdictFilter(newestFirst: false))
+    }
+
+    /// Waits until `count` rows are done or error; returns them.
+    func waitForFinished(_ count: Int, timeout: Double) throws -> [InspectionRecord] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var rows = [InspectionRecord]()
+        while Date() < deadline {
+            rows = (try? records()) ?? []
+            if rows.filter({ $0.state == .done || $0.state == .error }).count >= count { return rows }
+            usleep(100_000)
+        }
+        throw HarnessError("only \(rows.filter { $0.state == .done || $0.state == .error }.count) of \(count) rows finished in \(timeout) s")
+    }
+
+    deinit {
+        if let p = process, p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        try? FileManager.default.removeItem(at: root)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
