@@ -1,28 +1,59 @@
 #!/usr/bin/env bash
-# Demo: score the bundled sample images with the bundled tiny model and write overlays.
-# The tiny model has RANDOM weights (it exists to pin down arithmetic in tests): its verdicts
+# Demo: run the inspectd daemon in the foreground on ./demo-run/watch with the bundled tiny
+# model, drop the sample images into it, and show how to query the verdict log.
+#
+# THE DEMO MODEL HAS RANDOM WEIGHTS (it exists to pin down arithmetic in tests): its verdicts
 # mean nothing. See README "Models" for installing a real checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/run-deps
+swift build -c release --product inspectd
 swift build -c release --product inspectctl
-model=Tests/EngineTests/Fixtures
-out=demo-output
-mkdir -p "$out"
-cat <<'MSG'
+bin=$(swift build -c release --show-bin-path)
+root=$PWD/demo-run
+fixtures=$PWD/Tests/EngineTests/Fixtures
+mkdir -p "$root/watch" "$root/db"
+cat > "$root/inspectd.toml" <<TOML
+# Demo configuration written by scripts/demo.sh (tiny random-weight model).
+database = "$root/db/inspectd.db"
+
+[model]
+path = "$fixtures/model-openclip.safetensors"
+prompts = "$fixtures/prompts.safetensors"
+input_size = 64
+feature_layers = [1, 2, 3, 4]
+dpam_first_block = 2
+
+[thresholds]
+review = 0.4
+fail = 0.6
+
+[[station]]
+name = "demo"
+folder = "$root/watch"
+recursive = true
+after = "keep"
+TOML
+cat <<MSG
 ==============================================================================
- DEMO MODEL: random-weight tiny CLIP (64 px, 4 blocks). Scores are meaningless.
- For real inspection install ViT-L/14@336 weights (README "Models") and pass
- --model /path/to/open_clip_model.safetensors --prompts /path/to/prompts.safetensors
+ DEMO MODEL: random-weight tiny CLIP (64 px, 4 blocks). Verdicts are MEANINGLESS.
+ For real inspection place AnomalyCLIP's backbone and prompts (README "Models"):
+   /var/lib/inspectd/models/vit-l-14-336/open_clip_model.safetensors
+   /var/lib/inspectd/models/vit-l-14-336/open_clip_config.json
+   /var/lib/inspectd/models/anomalyclip/prompts.safetensors
+ and set [model] path / prompts / input_size = 518 in /etc/inspectd/inspectd.toml.
+------------------------------------------------------------------------------
+ Watching:   $root/watch        (drop JPEG/PNG files here)
+ Database:   $root/db/inspectd.db
+ Query:      $bin/inspectctl verdicts --db $root/db/inspectd.db
+             $bin/inspectctl status --db $root/db/inspectd.db
+             $bin/inspectctl show ID --db $root/db/inspectd.db --overlay /tmp/overlay.png
+ Stop:       Ctrl-C (finishes the current image, then exits)
 ==============================================================================
 MSG
-set +e
-.build/release/inspectctl inspect \
-    --model "$model/model-openclip.safetensors" --prompts "$model/prompts.safetensors" \
-    --input-size 64 --feature-layers 1,2,3,4 --dpam-first-block 2 \
-    --overlay-dir "$out" Tests/InspectionTests/Fixtures/img0_gradient_blob.png \
-    Tests/InspectionTests/Fixtures/img1_checker_stripes.png Tests/InspectionTests/Fixtures/img2_noise_scratch.png
-status=$?
-set -e
-echo "overlays written to $out/"
-exit $status
+# Drop the sample images once the daemon is up (a second later; the start-up scan would
+# also find them).
+(sleep 3 && for f in img0_gradient_blob img1_checker_stripes img2_noise_scratch; do
+    cp "Tests/InspectionTests/Fixtures/$f.png" "$root/watch/.$f.png.tmp" && mv "$root/watch/.$f.png.tmp" "$root/watch/$f.png"
+done && sleep 2 && "$bin/inspectctl" verdicts --db "$root/db/inspectd.db" --since 10m) &
+exec "$bin/inspectd" --config "$root/inspectd.toml"

@@ -10,7 +10,7 @@ struct InspectCommand: ParsableCommand {
         abstract: "Score image files with the anomaly model and print one result per file.",
         discussion: """
             Exit status: 0 all files scored, 1 some files could not be scored (each is reported \
-            on stderr and in the output), 2 bad flags, 3 the model or prompts could not be loaded.
+            on stderr and in the output), 3 the model or prompts could not be loaded, 64 bad flags.
             """)
 
     @Argument(help: "JPEG or PNG files to inspect.")

@@ -50,32 +50,57 @@ import Testing
         #expect(h.notify.wait(for: "STOPPING=1", timeout: 5))
     }
 
-    @Test func killNineMidBurstLosesNothingAndDoublesNothing() throws {
+    /// Five kill -9s at random moments while 500 images arrive (half written in place, half
+    /// renamed in, spread over nested folders): exactly 500 rows for 500 files afterwards.
+    @Test func killNineFiveTimesDuringA500ImageBurst() throws {
         let h = try DaemonHarness()
         try h.start()
-        let total = 150
-        var written = 0
+        let total = 500
+        let killAfter = Set((1...5).map { $0 * total / 6 + Int.random(in: -20...20) })
         var kills = 0
-        while written < total {
-            for _ in 0..<30 where written < total {
-                if written % 2 == 0 {
-                    try h.writeInPlace("burst/\(written / 50)/img-\(written).png", try h.pngBytes())
-                } else {
-                    try h.writeAtomically("burst/\(written / 50)/img-\(written).png", try h.pngBytes())
-                }
-                written += 1
-            }
-            if kills < 3 {
-                usleep(UInt32.random(in: 20_000...300_000))
+        for i in 0..<total {
+            let name = "burst/\(i / 100)/img-\(i).png"
+            if i % 2 == 0 { try h.writeInPlace(name, try h.pngBytes()) } else { try h.writeAtomically(name, try h.pngBytes()) }
+            if killAfter.contains(i) {
+                usleep(UInt32.random(in: 0...200_000))
                 h.kill9()
                 kills += 1
                 try h.start()
             }
         }
-        let rows = try h.waitForFinished(total, timeout: 180)
-        #expect(rows.count == total)
+        #expect(kills == 5)
+        let rows = try h.waitForFinished(total, timeout: 300)
+        #expect(rows.count == total, "\(rows.count) rows for \(total) files")
         #expect(Set(rows.map(\.path)).count == total)
         #expect(rows.allSatisfy { $0.state == .done || $0.state == .error })
+        let errors = rows.filter { $0.state == .error }
+        #expect(errors.isEmpty, "errors: \(errors.map { "\($0.path): \($0.errorKind ?? "")" }.prefix(5))")
+        #expect(h.stop() == 0)
+    }
+
+    /// 1,000 small images dropped at once: each verdicted exactly once. Prints the wall time
+    /// and the daemon's per-image overhead beyond model time (decode + preprocess + encode + score).
+    @Test func thousandImageBurstIsVerdictedExactlyOnce() throws {
+        let h = try DaemonHarness()
+        try h.start()
+        let total = 1000
+        let images = try (0..<total).map { _ in try h.pngBytes() }
+        let start = Date()
+        for (i, bytes) in images.enumerated() {
+            try h.writeAtomically("burst/img-\(i).png", bytes)
+        }
+        let dropped = Date().timeIntervalSince(start)
+        let rows = try h.waitForFinished(total, timeout: 600)
+        let finished = rows.compactMap(\.finishedAt).max() ?? 0
+        let first = rows.map(\.discoveredAt).min() ?? 0
+        let wall = finished - first
+        let modelMs = rows.compactMap(\.totalMs).reduce(0, +)
+        let overheadMs = (wall * 1000 - modelMs) / Double(total)
+        print(String(format: "burst: %d images dropped in %.2f s; first discovery to last verdict %.2f s (%.1f img/s); model time %.1f ms/img; daemon overhead %.2f ms/img",
+                     total, dropped, wall, Double(total) / max(wall, 1e-9), modelMs / Double(total), overheadMs))
+        #expect(rows.count == total)
+        #expect(Set(rows.map(\.path)).count == total)
+        #expect(rows.allSatisfy { $0.state == .done })
         #expect(h.stop() == 0)
     }
 
@@ -111,6 +136,17 @@ import Testing
         while FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(50_000) }
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(FileManager.default.fileExists(atPath: h.done.appendingPathComponent("x/one.png").path))
+        #expect(h.stop() == 0)
+    }
+
+    @Test func watchdogPingsAndStatusLineWhenSystemdAsksForThem() throws {
+        let h = try DaemonHarness()
+        try h.start(watchdogUsec: 2_000_000)
+        try h.writeInPlace("w.png", try h.pngBytes())
+        _ = try h.waitForFinished(1, timeout: 60)
+        let mark = h.notify.count
+        #expect(h.notify.wait(for: "WATCHDOG=1", after: mark, timeout: 5))
+        #expect(h.notify.wait(for: "STATUS=processed 1, queue 0", after: 0, timeout: 5))
         #expect(h.stop() == 0)
     }
 

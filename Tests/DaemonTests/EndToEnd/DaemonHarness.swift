@@ -27,8 +27,12 @@ final class DaemonHarness: @unchecked Sendable {
         return repo.appendingPathComponent("Tests/EngineTests/Fixtures")
     }
 
-    /// The built inspectd next to the test executable.
+    /// The built inspectd next to the test executable (INSPECTD_BINARY overrides, e.g. to
+    /// measure a release build).
     static var binary: URL {
+        if let override = ProcessInfo.processInfo.environment["INSPECTD_BINARY"], !override.isEmpty {
+            return URL(fileURLWithPath: override)
+        }
         let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
                           Bundle.main.bundleURL, repo.appendingPathComponent(".build/debug")]
         for dir in candidates {
@@ -78,7 +82,7 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Starts inspectd and waits for READY=1.
-    func start(timeout: Double = 60) throws {
+    func start(timeout: Double = 60, watchdogUsec: Int? = nil) throws {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = ["--config", configPath, "--log-level", "warning"]
@@ -86,6 +90,8 @@ final class DaemonHarness: @unchecked Sendable {
         env["NOTIFY_SOCKET"] = notify.path
         env.removeValue(forKey: "JOURNAL_STREAM")
         env.removeValue(forKey: "WATCHDOG_USEC")
+        env.removeValue(forKey: "WATCHDOG_PID")
+        if let watchdogUsec { env["WATCHDOG_USEC"] = "\(watchdogUsec)" }
         p.environment = env
         let err = Pipe()
         p.standardError = err

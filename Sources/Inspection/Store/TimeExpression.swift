@@ -3,17 +3,19 @@ import Foundation
 /// journalctl-style time expressions for `--since/--until`: relative (`8h`, `30m`, `2d`,
 /// `1w`, `90s`, optionally followed by `ago`), `now`, `today`, `yesterday`, absolute
 /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]` (local time), ISO 8601 with zone, or `@UNIXSECONDS`.
-enum TimeExpression {
-    struct Invalid: Error, CustomStringConvertible {
-        let text: String
-        var description: String {
+public enum TimeExpression {
+    /// A text that is none of the accepted forms.
+    public struct Invalid: Error, CustomStringConvertible {
+        /// The offending text.
+        public let text: String
+        public var description: String {
             "bad time expression '\(text)': expected e.g. 8h, 30m, 2d, today, yesterday, now, "
                 + "2026-11-24, '2026-11-24 08:00', 2026-11-24T08:00:00Z or @1764000000"
         }
     }
 
     /// Unix seconds for `text`, relative to `now`.
-    static func parse(_ text: String, now: Date = Date(), calendar: Calendar = .current) throws -> Double {
+    public static func parse(_ text: String, now: Date = Date(), calendar: Calendar = .current) throws -> Double {
         var t = text.trimmingCharacters(in: .whitespaces).lowercased()
         if t.hasSuffix(" ago") { t = String(t.dropLast(4)).trimmingCharacters(in: .whitespaces) }
         switch t {
@@ -46,7 +48,7 @@ enum TimeExpression {
     }
 
     /// Local `YYYY-MM-DD HH:MM:SS` for tables.
-    static func format(_ seconds: Double?) -> String {
+    public static func format(_ seconds: Double?) -> String {
         guard let seconds else { return "-" }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
@@ -55,7 +57,7 @@ enum TimeExpression {
     }
 
     /// ISO 8601 UTC for JSON/CSV.
-    static func iso(_ seconds: Double?) -> String? {
+    public static func iso(_ seconds: Double?) -> String? {
         guard let seconds else { return nil }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
