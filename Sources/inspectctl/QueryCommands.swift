@@ -108,9 +108,9 @@ struct StatusCommand: ParsableCommand {
             let db = try store.open()
             let status = try db.status()
             let counts = try db.counts()
-            let latest = try db.records(VerdictFilter(limit: 5))
+            let latest = try db.records(VerdictFilter(states: [.done, .error], limit: 5))
             let now = Date().timeIntervalSince1970
-            let alive = status.map { $0.state != "stopped" && now - $0.heartbeatAt < 30 && kill($0.pid, 0) == 0 } ?? false
+            let alive = status.map { $0.state != "stopped" && now - $0.heartbeatAt < 30 && (kill($0.pid, 0) == 0 || errno == EPERM) } ?? false
             let daemonState = status == nil ? "never started" : (alive ? status?.state ?? "?" : "not running (last: \(status?.state ?? "?"))")
             if output == .json {
                 var obj: [String: Any] = ["daemon": daemonState, "database": db.path,

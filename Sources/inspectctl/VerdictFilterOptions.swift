@@ -38,7 +38,11 @@ struct VerdictFilterOptions: ParsableArguments {
         f.stations = stations
         f.verdicts = verdicts.compactMap(Verdict.init(rawValue:))
         if verdicts.contains("error") {
-            f.states = verdicts.count == 1 ? [.error] : [.done, .error]
+            if f.verdicts.isEmpty {
+                f.states = [.error]
+            } else {
+                f.includeErrors = true
+            }
         }
         f.minScore = minScore
         f.limit = limit

@@ -174,28 +174,12 @@ public struct ImageDecoder: Sendable {
 }
 
 extension ImageDecoder {
-    /// Reads a whole regular file. O_NONBLOCK keeps a FIFO (no writer) from blocking open();
-    /// fstat then rejects everything that is not a regular file before a single read.
+    /// Reads a whole regular file (see `RegularFile` for what is rejected before any read).
     func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            // Sockets fail open() with ENXIO; say what the path is rather than just "cannot read".
-            var st = stat()
-            if stat(path, &st) == 0, let kind = Self.nonRegularKind(st.st_mode) {
-                throw InspectionError.notARegularFile(path: path, kind: kind)
-            }
-            throw InspectionError.unreadableFile(path: path, reason: Self.errnoText(code))
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw InspectionError.unreadableFile(path: path, reason: "fstat: \(Self.errnoText(errno))")
-        }
-        if let kind = Self.nonRegularKind(st.st_mode) {
-            throw InspectionError.notARegularFile(path: path, kind: kind)
-        }
-        let size = Int(st.st_size)
+        let file = try RegularFile.open(path)
+        defer { file.close() }
+        let fd = file.descriptor
+        let size = file.size
         guard size > 0 else { throw InspectionError.emptyFile(path: path) }
         guard size <= limits.maxFileBytes else {
             throw InspectionError.fileTooLarge(path: path, bytes: size, limit: limits.maxFileBytes)

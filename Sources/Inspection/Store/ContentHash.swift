@@ -10,26 +10,12 @@ public enum ContentHash {
     /// Bytes read per read(2) call; one buffer serves the whole file.
     static let chunkSize = 1 << 20
 
-    /// SHA-256 of the file's bytes as lowercase hex. O_NONBLOCK keeps a FIFO without writer
-    /// from blocking open(); anything but a regular file is rejected before the first read.
+    /// SHA-256 of the file's bytes as lowercase hex; anything but a regular file is rejected
+    /// before the first read (`RegularFile`).
     public static func sha256(file path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            var st = stat()
-            if stat(path, &st) == 0, let kind = ImageDecoder.nonRegularKind(st.st_mode) {
-                throw InspectionError.notARegularFile(path: path, kind: kind)
-            }
-            throw InspectionError.unreadableFile(path: path, reason: ImageDecoder.errnoText(code))
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw InspectionError.unreadableFile(path: path, reason: "fstat: \(ImageDecoder.errnoText(errno))")
-        }
-        if let kind = ImageDecoder.nonRegularKind(st.st_mode) {
-            throw InspectionError.notARegularFile(path: path, kind: kind)
-        }
+        let file = try RegularFile.open(path)
+        defer { file.close() }
+        let fd = file.descriptor
 
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { buffer.deallocate() }

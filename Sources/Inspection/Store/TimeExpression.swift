@@ -22,7 +22,10 @@ public enum TimeExpression {
         case "now": return now.timeIntervalSince1970
         case "today": return calendar.startOfDay(for: now).timeIntervalSince1970
         case "yesterday":
-            return calendar.startOfDay(for: now).timeIntervalSince1970 - 86400
+            // Calendar arithmetic, not −86400 s: a day next to a DST change has 23 or 25 hours.
+            let today = calendar.startOfDay(for: now)
+            return (calendar.date(byAdding: .day, value: -1, to: today) ?? today.addingTimeInterval(-86400))
+                .timeIntervalSince1970
         default: break
         }
         if t.hasPrefix("@"), let v = Double(t.dropFirst()), v.isFinite { return v }

@@ -20,7 +20,10 @@ extension VerdictFilter {
             values.append(until)
         }
         if !stations.isEmpty { list("station", stations) }
-        if !verdicts.isEmpty { list("verdict", verdicts.map(\.rawValue)) }
+        if !verdicts.isEmpty {
+            list("verdict", verdicts.map(\.rawValue))
+            if includeErrors, let last = clauses.popLast() { clauses.append("(\(last) OR state = 'error')") }
+        }
         if !states.isEmpty { list("state", states.map(\.rawValue)) }
         if let minScore {
             clauses.append("score >= ?")

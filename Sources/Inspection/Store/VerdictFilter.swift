@@ -12,6 +12,9 @@ public struct VerdictFilter: Sendable {
     public var limit: Int?
     /// Newest first (the CLI's default), else oldest first.
     public var newestFirst: Bool
+    /// With `verdicts`: also rows in state `error` (which have no verdict), i.e.
+    /// `verdict IN (…) OR state = 'error'` — `--verdict fail --verdict error`.
+    public var includeErrors: Bool = false
 
     public init(since: Double? = nil, until: Double? = nil, stations: [String] = [], verdicts: [Verdict] = [],
                 states: [InspectionState] = [], minScore: Double? = nil, limit: Int? = nil,
