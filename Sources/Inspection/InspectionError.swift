@@ -35,6 +35,10 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
     case database(path: String, reason: String)
     /// A record asked for by id does not exist.
     case notFound(what: String, id: Int64)
+    /// A defect mask that does not fit its image (size, not binary, unreadable).
+    case invalidMask(path: String, reason: String)
+    /// A label, dataset or few-shot input that cannot be used (names the item and why).
+    case invalidLabel(item: String, reason: String)
 
     // MARK: model and scoring
     /// The engine reported a problem (checkpoint, prompts, shapes).
@@ -61,6 +65,8 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
         case .databaseLocked: return "database_locked"
         case .database: return "database"
         case .notFound: return "not_found"
+        case .invalidMask: return "invalid_mask"
+        case .invalidLabel: return "invalid_label"
         }
     }
 
@@ -83,6 +89,8 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
         case let .databaseLocked(path): return "\(path): database is locked by another process; try again"
         case let .database(path, reason): return "\(path): database error: \(reason)"
         case let .notFound(what, id): return "no \(what) with id \(id)"
+        case let .invalidMask(path, reason): return "\(path): invalid defect mask: \(reason)"
+        case let .invalidLabel(item, reason): return "\(item): \(reason)"
         case let .engine(error): return error.description
         case let .invalidSetting(name, value, reason): return "\(name): \(reason) (got \(value))"
         }

@@ -1,3 +1,5 @@
+import Engine
+
 /// One image's outcome: verdict, scores, the anomaly map and where time went.
 public struct InspectionResult: Sendable {
     /// The file (or name) inspected.
@@ -16,6 +18,9 @@ public struct InspectionResult: Sendable {
     public let source: String
     /// Seconds spent per stage.
     public let timings: Timings
+    /// The encoder's outputs (patch tokens per tap, embeddings), kept so few-shot scoring and
+    /// classification reuse this forward pass instead of running the model again.
+    public let encoding: ImageEncoding
 
     /// Wall-clock seconds per stage.
     public struct Timings: Sendable, Codable, Equatable {

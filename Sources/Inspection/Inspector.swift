@@ -99,7 +99,7 @@ public struct Inspector: Sendable {
         let map = try AnomalyMap(width: scores.mapSize, height: scores.mapSize, values: scores.smoothedMap)
         timings.score = Self.now() - t
         return InspectionResult(path: name, verdict: verdict, score: score, scores: scores, map: map,
-                                geometry: input.geometry, source: source, timings: timings)
+                                geometry: input.geometry, source: source, timings: timings, encoding: encoding)
     }
 
     static func now() -> Double {

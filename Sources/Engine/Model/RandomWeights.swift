@@ -21,6 +21,12 @@ public struct RandomWeights {
         return z ^ (z >> 31)
     }
 
+    /// Uniform integer in 0..<n (n > 0), for seeded sampling.
+    public mutating func index(below n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        return Int(nextBits() % UInt64(n))
+    }
+
     /// Uniform in (0, 1).
     private mutating func uniform() -> Float {
         (Float(nextBits() >> 40) + 0.5) / Float(1 << 24)
