@@ -246,19 +246,38 @@ public final class InspectDaemon {
             }
             let result = try station.inspector.inspect(file: item.path)
             let geometry = (try? String(decoding: JSONEncoder().encode(result.geometry), as: UTF8.self)) ?? "{}"
-            let thresholds = station.inspector.configuration.thresholds
-            let verdict = StoredVerdict(
-                verdict: result.verdict, score: result.score,
+            var thresholds = station.inspector.configuration.thresholds
+            var finalVerdict = result.verdict
+            var score = result.score
+            var map = result.map
+            var version = station.modelVersion
+            let outcome = try station.fewShot.map { try $0.apply(to: result, inspector: station.inspector) }
+            if let outcome, let fewShot = station.fewShot {
+                thresholds = outcome.thresholds
+                finalVerdict = outcome.verdict
+                score = outcome.score
+                map = outcome.map
+                version += "+fs\(fewShot.goodCount)g\(fewShot.defectCount)d"
+            }
+            var verdict = StoredVerdict(
+                verdict: finalVerdict, score: score,
                 imageProbability: Double(result.scores.imageProbabilities.anomalous),
                 mapMaximum: Double(result.scores.mapMaximum), reviewThreshold: thresholds.review,
                 failThreshold: thresholds.fail, scoreMode: station.inspector.configuration.scoreMode.rawValue,
-                modelVersion: station.modelVersion, timings: result.timings,
+                modelVersion: version, timings: result.timings,
                 originalWidth: result.geometry.originalWidth, originalHeight: result.geometry.originalHeight,
-                geometryJSON: geometry, map: try? EncodedMap(result.map))
+                geometryJSON: geometry, map: try? EncodedMap(map))
+            if let outcome, station.fewShot?.memory != nil { verdict.fusedScore = outcome.score }
+            if let defect = outcome?.defect {
+                verdict.defectClass = defect.className
+                verdict.defectProbability = defect.probability
+                verdict.defectSet = defect.predictionSet
+            }
             try store.complete(id: item.id, with: verdict, at: Self.now())
             logger.info("verdict", metadata: meta.merging([
-                "verdict.verdict": "\(result.verdict.rawValue)", "verdict.score": "\(String(format: "%.4f", result.score))",
+                "verdict.verdict": "\(finalVerdict.rawValue)", "verdict.score": "\(String(format: "%.4f", score))",
                 "verdict.ms": "\(String(format: "%.1f", result.timings.total * 1000))",
+                "verdict.defect": "\(outcome?.defect?.className ?? "-")",
             ]) { $1 })
             applyAction(station, path: item.path, state: .done)
         } catch {
@@ -324,8 +343,43 @@ public final class InspectDaemon {
             built[station.name] = StationRuntime(configuration: station, inspector: inspector, modelVersion: version,
                                                  action: ProcessedFileAction(station: station))
         }
+        if config.fewShot.enabled, let store {
+            try attachFewShot(to: &built, config: config, store: store)
+        }
         stations = built
         models = loaded
+    }
+
+    /// Builds each station's few-shot parts from the current labels (its own, plus labels
+    /// imported without a station). Labeled files that are gone are skipped and logged.
+    private func attachFewShot(to built: inout [String: StationRuntime], config: InspectdConfiguration,
+                               store: VerdictStore) throws {
+        let labels = try store.currentLabels()
+        guard !labels.isEmpty else { return }
+        let settings = try config.fewShot.settings()
+        for (name, runtime) in built {
+            let mine = labels.filter { $0.station == name || $0.station == nil }
+            guard !mine.isEmpty else { continue }
+            notifier.status("learning from \(mine.count) labels for station \(name)")
+            let images = mine.map { LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass) }
+            let model = try FewShotModel.build(inspector: runtime.inspector, images: images, settings: settings)
+            var updated = runtime
+            updated.fewShot = model
+            built[name] = updated
+            try store.updateCalibration(StationCalibration(
+                station: name, review: model.thresholds?.review, fail: model.thresholds?.fail,
+                method: model.thresholds?.method, goodCount: model.goodCount, defectCount: model.defectCount,
+                classifier: model.classifier?.method.rawValue, note: model.calibrationNote, updatedAt: Self.now()))
+            logger.info("few-shot model built", metadata: [
+                "inspection.station": "\(name)", "fewshot.good": "\(model.goodCount)",
+                "fewshot.defect": "\(model.defectCount)", "fewshot.skipped": "\(model.skipped.count)",
+                "fewshot.classifier": "\(model.classifier?.method.rawValue ?? "none")",
+                "fewshot.thresholds": "\(model.calibrationNote)",
+            ])
+            for skipped in model.skipped.prefix(5) {
+                logger.warning("labeled image not used: \(skipped.reason)", metadata: ["inspection.path": "\(skipped.path)"])
+            }
+        }
     }
 
     /// SIGHUP: re-read the configuration; on any error keep running with the old one.

@@ -7,4 +7,6 @@ struct StationRuntime {
     let inspector: Inspector
     let modelVersion: String
     let action: ProcessedFileAction
+    /// Memory bank, classifier and calibrated thresholds from this station's labels.
+    var fewShot: FewShotModel?
 }

@@ -138,6 +138,12 @@ struct StatusCommand: ParsableCommand {
             let order: [InspectionState] = [.queued, .processing, .done, .error]
             print("counts:     " + order.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
             print("queue:      \((counts[.queued] ?? 0) + (counts[.processing] ?? 0))")
+            for c in (try? db.calibrations()) ?? [] {
+                let t = c.review.map { r in String(format: "review>=%.4f fail>=%.4f (%@)", r, c.fail ?? r, c.method ?? "") }
+                    ?? "configured thresholds"
+                print("few-shot:   \(c.station): \(c.goodCount) good, \(c.defectCount) defect labels; \(t); "
+                      + "classifier \(c.classifier ?? "none"); \(c.note)")
+            }
             print("latest:")
             print(RecordFormatter.tableHeader())
             latest.forEach { print(RecordFormatter.tableRow($0)) }

@@ -6,7 +6,8 @@ import Inspection
 struct RecordFormatter {
     static let columns = ["id", "station", "state", "verdict", "score", "image_probability", "map_max",
                           "review_threshold", "fail_threshold", "model_version", "discovered_at", "started_at",
-                          "finished_at", "total_ms", "size", "content_hash", "path", "error_kind", "error"]
+                          "finished_at", "total_ms", "size", "content_hash", "path", "error_kind", "error",
+                          "fused_score", "defect_class", "defect_probability"]
 
     static func dictionary(_ r: InspectionRecord) -> [String: Any] {
         func opt(_ v: Any?) -> Any { v ?? NSNull() }
@@ -21,6 +22,8 @@ struct RecordFormatter {
             "score_ms": opt(r.scoreMs), "total_ms": opt(r.totalMs), "size": r.size, "mtime": r.mtime,
             "content_hash": r.contentHash, "path": r.path, "original_width": opt(r.originalWidth),
             "original_height": opt(r.originalHeight), "error_kind": opt(r.errorKind), "error": opt(r.errorMessage),
+            "fused_score": opt(r.fusedScore), "defect_class": opt(r.defectClass),
+            "defect_probability": opt(r.defectProbability), "defect_set": opt(r.defectSet),
         ]
     }
 

@@ -5,7 +5,7 @@ import TOMLKit
 /// without touching the disk. Errors are thrown at the first problem, in file order where
 /// TOML keeps one, so the operator fixes one clear thing at a time.
 enum ConfigParser {
-    static let topKeys = ["database", "model", "thresholds", "retention", "station"]
+    static let topKeys = ["database", "model", "thresholds", "retention", "fewshot", "station"]
     static let modelKeys = ["path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                             "dpam_first_block", "score", "sigma", "max_pixels"]
     static let thresholdKeys = ["review", "fail"]
@@ -23,11 +23,15 @@ enum ConfigParser {
         let model = try modelSettings(top)
         let global = try globalThresholds(top)
         let retention = try retentionSettings(top)
+        let fewShot = try fewShotConfiguration(top)
         let stations = try stationList(top, global: global)
         try StationOverlap.check(stations, file: file)
 
-        return InspectdConfiguration(file: file, database: database, model: model, thresholds: global.thresholds,
-                                     retention: retention, stations: stations)
+        var configuration = InspectdConfiguration(file: file, database: database, model: model,
+                                                  thresholds: global.thresholds, retention: retention,
+                                                  stations: stations)
+        configuration.fewShot = fewShot
+        return configuration
     }
 
     // MARK: TOML

@@ -20,6 +20,8 @@ public struct InspectdConfiguration: Sendable, Equatable {
     public var retention: RetentionSettings
     /// In file order; messages number them from 0 (`station[0]`).
     public var stations: [StationConfiguration]
+    /// `[fewshot]`: labels → memory bank, defect classifier, calibrated thresholds.
+    public var fewShot = FewShotConfiguration()
 
     public init(file: String, database: String = InspectdConfiguration.defaultDatabase, model: ModelSettings,
                 thresholds: Thresholds = .standard, retention: RetentionSettings = RetentionSettings(),

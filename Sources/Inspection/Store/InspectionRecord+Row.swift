@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 extension InspectionRecord {
@@ -6,7 +7,8 @@ extension InspectionRecord {
         id, station, path, size, mtime, content_hash, state, attempts, discovered_at, started_at, finished_at, \
         verdict, score, image_probability, map_maximum, review_threshold, fail_threshold, score_mode, \
         model_version, decode_ms, preprocess_ms, encode_ms, score_ms, total_ms, original_width, \
-        original_height, geometry_json, error_kind, error_message
+        original_height, geometry_json, error_kind, error_message, fused_score, defect_class, \
+        defect_probability, defect_set
         """
 
     /// Decodes a row selected with ``selection``; throws instead of trapping on a value the
@@ -54,5 +56,11 @@ extension InspectionRecord {
             geometryJSON: try row.decode(atIndex: 26),
             errorKind: try row.decode(atIndex: 27),
             errorMessage: try row.decode(atIndex: 28))
+        fusedScore = try row.decode(atIndex: 29)
+        defectClass = try row.decode(atIndex: 30)
+        defectProbability = try row.decode(atIndex: 31)
+        if let set = try row.decode(String?.self, atIndex: 32) {
+            defectSet = try? JSONDecoder().decode([String].self, from: Data(set.utf8))
+        }
     }
 }

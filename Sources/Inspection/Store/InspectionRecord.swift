@@ -28,6 +28,14 @@ public struct InspectionRecord: Sendable, Codable, Equatable {
     public var preprocessMs: Double?
     public var encodeMs: Double?
     public var scoreMs: Double?
+    /// Few-shot fusion score (the verdict's score when set).
+    public var fusedScore: Double?
+    /// Predicted defect type.
+    public var defectClass: String?
+    /// Its probability.
+    public var defectProbability: Double?
+    /// Conformal prediction set of defect types.
+    public var defectSet: [String]?
     public var totalMs: Double?
     public var originalWidth: Int?
     public var originalHeight: Int?

@@ -21,6 +21,14 @@ public struct StoredVerdict: Sendable {
     public var geometryJSON: String
     /// The anomaly map; nil stores the verdict without one.
     public var map: EncodedMap?
+    /// Zero-shot and memory-bank fusion, when labels provided a memory bank (`score` is then this).
+    public var fusedScore: Double?
+    /// Predicted defect type ("unknown" below the confidence floor), for review/fail verdicts.
+    public var defectClass: String?
+    /// Probability of `defectClass`.
+    public var defectProbability: Double?
+    /// Conformal prediction set of defect types.
+    public var defectSet: [String]?
 
     public init(verdict: Verdict, score: Double, imageProbability: Double, mapMaximum: Double,
                 reviewThreshold: Double, failThreshold: Double, scoreMode: String, modelVersion: String,

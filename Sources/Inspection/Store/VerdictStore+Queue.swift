@@ -90,6 +90,7 @@ extension VerdictStore {
                         map_maximum = ?, review_threshold = ?, fail_threshold = ?, score_mode = ?,
                         model_version = ?, decode_ms = ?, preprocess_ms = ?, encode_ms = ?, score_ms = ?,
                         total_ms = ?, original_width = ?, original_height = ?, geometry_json = ?,
+                        fused_score = ?, defect_class = ?, defect_probability = ?, defect_set = ?,
                         error_kind = NULL, error_message = NULL
                     WHERE id = ? AND state = 'processing'
                     """,
@@ -98,7 +99,10 @@ extension VerdictStore {
                     verdict.mapMaximum, verdict.reviewThreshold, verdict.failThreshold, verdict.scoreMode,
                     verdict.modelVersion, timings.decode * 1000, timings.preprocess * 1000,
                     timings.encode * 1000, timings.score * 1000, timings.total * 1000,
-                    verdict.originalWidth, verdict.originalHeight, verdict.geometryJSON, id,
+                    verdict.originalWidth, verdict.originalHeight, verdict.geometryJSON,
+                    verdict.fusedScore.flatMap { $0.isFinite ? $0 : nil }, verdict.defectClass,
+                    verdict.defectProbability.flatMap { $0.isFinite ? $0 : nil },
+                    verdict.defectSet.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }, id,
                 ])
             try requireTransition(db, id: id, to: "done")
             if let map = verdict.map {

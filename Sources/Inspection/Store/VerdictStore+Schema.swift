@@ -83,6 +83,62 @@ extension VerdictStore {
                 )
                 """)
         }
+
+        // QA labels, keyed by content so a label follows the bytes across stations and
+        // imports. History is kept: a relabel sets superseded_at, and the partial unique index
+        // allows one current label per content. ON DELETE SET NULL lets retention remove old
+        // verdicts without losing the labels, which are the expensive part.
+        migrator.registerMigration("v2-labels") { db in
+            try db.execute(sql: """
+                CREATE TABLE labels (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    inspection_id INTEGER REFERENCES inspections (id) ON DELETE SET NULL,
+                    station TEXT,
+                    path TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('good', 'defect')),
+                    defect_class TEXT,
+                    note TEXT,
+                    mask BLOB,
+                    author TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    superseded_at REAL,
+                    source TEXT NOT NULL,
+                    CHECK (kind = 'defect' OR (defect_class IS NULL AND mask IS NULL))
+                );
+                CREATE UNIQUE INDEX labels_current_by_content ON labels (content_hash) WHERE superseded_at IS NULL;
+                CREATE INDEX labels_on_content_hash ON labels (content_hash, id);
+                CREATE INDEX labels_on_inspection_id ON labels (inspection_id);
+                CREATE INDEX labels_on_created_at ON labels (created_at);
+                """)
+        }
+        migrator.registerMigration("v3-fewshot") { db in
+            // What the few-shot parts added to a verdict: the fused score it was taken on, and
+            // the defect type with its probability and conformal prediction set (JSON array).
+            try db.execute(sql: """
+                ALTER TABLE inspections ADD COLUMN fused_score REAL;
+                ALTER TABLE inspections ADD COLUMN defect_class TEXT;
+                ALTER TABLE inspections ADD COLUMN defect_probability REAL;
+                ALTER TABLE inspections ADD COLUMN defect_set TEXT;
+                """)
+        }
+        migrator.registerMigration("v4-station-calibration") { db in
+            // The few-shot state each station runs with: calibrated thresholds (or why not) and
+            // how many labels they rest on, for `inspectctl status`.
+            try db.execute(sql: """
+                CREATE TABLE station_calibration (
+                    station TEXT PRIMARY KEY,
+                    review REAL,
+                    fail REAL,
+                    method TEXT,
+                    good_count INTEGER NOT NULL,
+                    defect_count INTEGER NOT NULL,
+                    classifier TEXT,
+                    note TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 

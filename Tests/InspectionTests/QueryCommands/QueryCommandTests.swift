@@ -7,7 +7,8 @@ import Testing
 @Suite struct QueryCommandTests {
     static let day = QueryFixture.day
     static let csvHeader = "id,station,state,verdict,score,image_probability,map_max,review_threshold,fail_threshold,"
-        + "model_version,discovered_at,started_at,finished_at,total_ms,size,content_hash,path,error_kind,error"
+        + "model_version,discovered_at,started_at,finished_at,total_ms,size,content_hash,path,error_kind,error,"
+        + "fused_score,defect_class,defect_probability"
 
     /// Keys of the rows `verdicts -o json ARGS` prints, in order.
     static func verdictKeys(_ fx: QueryFixture, _ arguments: [String]) throws -> [String] {
@@ -143,7 +144,7 @@ import Testing
         #expect(result.lines.count == 11, "header + 10 rows")
         let records = QueryFixture.parseCSV(result.stdout)
         #expect(records.count == 11)
-        #expect(records.allSatisfy { $0.count == 19 }, "19 fields in every record")
+        #expect(records.allSatisfy { $0.count == 22 }, "22 fields in every record")
         #expect(fx.keys(records.dropFirst().map { Int64($0[0]) ?? -1 }) == QueryFixture.newestFirst)
 
         // RFC 4180: the comma-and-quote path is quoted with doubled quotes, and parses back.
@@ -169,8 +170,9 @@ import Testing
     // MARK: show
 
     /// Every key `show` prints, in its (sorted) order.
-    static let showKeys = ["attempts", "content_hash", "decode_ms", "discovered_at", "encode_ms", "error", "error_kind",
-                           "fail_threshold", "finished_at", "id", "image_probability", "map_max", "model_version",
+    static let showKeys = ["attempts", "content_hash", "decode_ms", "defect_class", "defect_probability", "defect_set",
+                           "discovered_at", "encode_ms", "error", "error_kind",
+                           "fail_threshold", "finished_at", "fused_score", "id", "image_probability", "map_max", "model_version",
                            "mtime", "original_height", "original_width", "path", "preprocess_ms", "review_threshold",
                            "score", "score_mode", "score_ms", "size", "started_at", "state", "station", "total_ms",
                            "verdict"]
@@ -187,6 +189,7 @@ import Testing
         #expect(lines.map { String($0.prefix(while: { $0 != " " })) } == Self.showKeys)
         let a = QueryFixture.day + 4200
         let expected: [String: String] = [
+            "fused_score": "-", "defect_class": "-", "defect_probability": "-", "defect_set": "-",
             "id": "\(fx.id("a"))", "station": "line-1", "state": "done", "verdict": "pass", "score": "0.1",
             "image_probability": "0.1", "map_max": "\(0.1 + 0.25)", "review_threshold": "0.5", "fail_threshold": "0.8",
             "score_mode": "cls", "model_version": "clip-test-1", "attempts": "1",
@@ -367,7 +370,7 @@ import Testing
         let records = QueryFixture.parseCSV(text)
         #expect(records.first == Self.csvHeader.split(separator: ",").map(String.init))
         #expect(fx.keys(records.dropFirst().map { Int64($0[0]) ?? -1 }) == ["a", "d", "b", "c", "g"])
-        #expect(records.allSatisfy { $0.count == 19 })
+        #expect(records.allSatisfy { $0.count == 22 })
         #expect(records.first { $0[0] == "\(fx.id("d"))" }?[16] == fx.commaPath)
 
         // Without a range: every row, oldest first.

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 @Suite struct VerdictStoreSchemaTests {
-    static let migrations = ["v1-inspections", "v1-maps", "v1-daemon-status"]
+    static let migrations = ["v1-inspections", "v1-maps", "v1-daemon-status", "v2-labels", "v3-fewshot", "v4-station-calibration"]
 
     @Test func migrationsCreateTheSchemaAndReopeningIsIdempotent() throws {
         let scratch = try StoreScratch()
@@ -15,9 +15,11 @@ import Testing
             #expect(info.foreignKeys)
             #expect(info.synchronous == 1, "NORMAL")
             #expect(info.migrations == Self.migrations)
-            #expect(info.tables == ["daemon_status", "inspections", "maps"])
+            #expect(info.tables == ["daemon_status", "inspections", "labels", "maps", "station_calibration"])
             #expect(info.indexes == ["inspections_on_finished_at", "inspections_on_state_id",
-                                     "inspections_on_station_finished_at", "inspections_on_time"])
+                                     "inspections_on_station_finished_at", "inspections_on_time",
+                                     "labels_current_by_content", "labels_on_content_hash", "labels_on_created_at",
+                                     "labels_on_inspection_id"])
             try store.recordDiscovered(StoreSamples.file(1), at: StoreSamples.dayStart)
         }
         for _ in 0..<2 {

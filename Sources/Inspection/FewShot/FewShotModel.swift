@@ -1,0 +1,167 @@
+import Engine
+import Foundation
+
+/// The few-shot parts learned from a station's labels: the normal memory bank (good images),
+/// the defect-type classifier (labeled defects) and thresholds calibrated on the labeled
+/// scores. Built once from the labels, then applied to every result of the zero-shot model.
+public struct FewShotModel: Sendable {
+    /// Normal patches per map layer; nil without good labels.
+    public let memory: NormalMemoryBank?
+    /// How it was built.
+    public let settings: FewShotSettings
+    /// Defect-type classifier; nil without configured classes.
+    public let classifier: DefectClassifier?
+    /// Thresholds from labels; nil when there were too few (see `calibrationNote`).
+    public let thresholds: CalibratedThresholds?
+    /// Why thresholds were or were not calibrated.
+    public let calibrationNote: String
+    /// Good images used.
+    public let goodCount: Int
+    /// Defect images used.
+    public let defectCount: Int
+    /// Labeled files that could not be used (path and reason).
+    public let skipped: [(path: String, reason: String)]
+
+    /// Encodes every labeled image once with `inspector`, builds the bank from the good ones,
+    /// fits the classifier on the labeled defects, and calibrates thresholds on leave-one-out
+    /// scores of the good images (a good image's own patches never score it) and the scores of
+    /// the defects.
+    public static func build(inspector: Inspector, images: [LabeledImage], settings: FewShotSettings) throws -> FewShotModel {
+        var encoded = [(result: InspectionResult, label: LabeledImage)]()
+        var skipped = [(path: String, reason: String)]()
+        for image in images {
+            do {
+                encoded.append((try inspector.inspect(file: image.path), image))
+            } catch {
+                skipped.append((image.path, "\(error)"))
+            }
+        }
+        return try build(inspector: inspector, encoded: encoded, settings: settings, skipped: skipped)
+    }
+
+    /// The same from results already computed (evaluation reuses one forward pass per image).
+    public static func build(inspector: Inspector, encoded: [(result: InspectionResult, label: LabeledImage)],
+                             settings: FewShotSettings,
+                             skipped: [(path: String, reason: String)] = []) throws -> FewShotModel {
+        let goods = encoded.filter { !$0.label.isDefect }.map(\.result)
+        let defects = encoded.filter { $0.label.isDefect }
+        let layers = inspector.scorer.mapLayers
+        let embed = inspector.model.architecture.embedDim
+        var memory: NormalMemoryBank?
+        if !goods.isEmpty {
+            var bank = NormalMemoryBank(embedDim: embed, layerCount: layers.count)
+            for g in goods { try bank.add(g.encoding, layers: layers) }
+            if let cap = settings.maxPatchesPerLayer, bank.patchCounts.contains(where: { $0 > cap }) {
+                bank = bank.coreset(maxPatchesPerLayer: cap)
+            }
+            memory = bank
+        }
+
+        // Calibration scores: leave-one-out for goods, the full bank for defects.
+        var goodScores = [Double]()
+        if goods.count >= 2 {
+            for i in goods.indices {
+                var bank = NormalMemoryBank(embedDim: embed, layerCount: layers.count)
+                for (j, g) in goods.enumerated() where j != i { try bank.add(g.encoding, layers: layers) }
+                goodScores.append(try fusedScore(goods[i], bank: bank, inspector: inspector, settings: settings))
+            }
+        }
+        let defectScores = try defects.map { try fusedScore($0.result, bank: memory, inspector: inspector, settings: settings) }
+        var thresholds: CalibratedThresholds?
+        var note: String
+        do {
+            thresholds = try ThresholdCalibration.calibrate(
+                goodScores: goodScores, defectScores: defectScores,
+                reviewFalseRejectRate: settings.reviewFalseRejectRate, failFalseRejectRate: settings.failFalseRejectRate)
+            note = "calibrated (\(thresholds?.method ?? "")) on \(goodScores.count) good and \(defectScores.count) defect scores"
+        } catch {
+            note = "not calibrated: \(error); using the configured thresholds"
+        }
+
+        var classifier: DefectClassifier?
+        if !settings.classes.isEmpty {
+            let tokenizer = try Self.tokenizer()
+            var c = try DefectClassifier.zeroShot(classes: settings.classes, tokenizer: tokenizer,
+                                                  encoder: inspector.model.textEncoder)
+            c.confidenceFloor = settings.confidenceFloor
+            c.coverage = settings.coverage
+            let known = Set(settings.classes.map(\.name))
+            let labeled = defects.filter { $0.label.defectClass.map(known.contains) ?? false }
+            if !labeled.isEmpty {
+                try c.fit(features: labeled.map { try defectFeature($0.result, bank: memory, inspector: inspector) },
+                          labels: labeled.compactMap(\.label.defectClass))
+            }
+            classifier = c
+        }
+        return FewShotModel(memory: memory, settings: settings, classifier: classifier, thresholds: thresholds,
+                            calibrationNote: note, goodCount: goods.count, defectCount: defects.count, skipped: skipped)
+    }
+
+    private static func tokenizer() throws -> CLIPTokenizer {
+        do { return try CLIPTokenizer() } catch let e as EngineError { throw InspectionError.engine(e) }
+    }
+
+    /// The classifier's input for one result (see `DefectFeature`): the defect region is where
+    /// the memory bank finds the least normal patches, or, without a bank, where the zero-shot
+    /// model is most sure of "anomalous" at the deepest map layer.
+    static func defectFeature(_ result: InspectionResult, bank: NormalMemoryBank?, inspector: Inspector) throws -> [Float] {
+        let layers = inspector.scorer.mapLayers
+        guard let deepest = layers.last else { return VectorMath.normalized(result.encoding.imageEmbedding) }
+        var ranking: [Float]
+        if let bank {
+            let distances = try bank.patchDistances(result.encoding, layers: layers)
+            ranking = [Float](repeating: 0, count: distances.first?.count ?? 0)
+            for layer in distances { for j in ranking.indices { ranking[j] += layer[j] } }
+        } else {
+            let probs = result.scores.patchProbabilities.last ?? []
+            ranking = stride(from: 1, to: probs.count, by: 2).map { probs[$0] }
+        }
+        return DefectFeature.compute(encoding: result.encoding, layer: deepest, patchScores: ranking)
+    }
+
+    /// Defect type of one zero-shot result, when a classifier is configured.
+    public func classify(_ result: InspectionResult, inspector: Inspector) throws -> DefectPrediction? {
+        guard let classifier else { return nil }
+        return try classifier.predict(try Self.defectFeature(result, bank: memory, inspector: inspector))
+    }
+
+    /// Smoothed memory map for `result` against `bank` (same smoothing as the zero-shot map).
+    static func memoryMap(_ result: InspectionResult, bank: NormalMemoryBank, inspector: Inspector) throws -> [Float] {
+        let size = inspector.scorer.mapSize
+        let raw = try bank.anomalyMap(result.encoding, layers: inspector.scorer.mapLayers, mapSize: size)
+        return inspector.scorer.smoothing.apply(raw, width: size, height: size)
+    }
+
+    static func fusedScore(_ result: InspectionResult, bank: NormalMemoryBank?, inspector: Inspector,
+                           settings: FewShotSettings) throws -> Double {
+        guard let bank else { return result.score }
+        return settings.fusion.fuseScore(zeroShotScore: result.score,
+                                         memoryMap: try memoryMap(result, bank: bank, inspector: inspector))
+    }
+
+    /// Adds the few-shot view to a zero-shot result: fused map and score, verdict on the
+    /// calibrated (else configured) thresholds, and the defect type for review/fail.
+    public func apply(to result: InspectionResult, inspector: Inspector) throws -> FewShotOutcome {
+        let layers = max(result.scores.layerMaps.count, 1)
+        var memoryMap: [Float]?
+        var score = result.score
+        var fused = result.map.values.map { $0 / Float(layers) }
+        if let memory {
+            let m = try Self.memoryMap(result, bank: memory, inspector: inspector)
+            memoryMap = m
+            score = settings.fusion.fuseScore(zeroShotScore: result.score, memoryMap: m)
+            fused = settings.fusion.fuseMaps(zeroShot: result.map.values, zeroShotLayers: layers, memory: m)
+        }
+        // A conformal threshold can sit just above 1 (no good image rejected); scores never reach it.
+        let t = thresholds.flatMap { try? Thresholds(review: min($0.review, 1), fail: min($0.fail, 1)) }
+            ?? inspector.configuration.thresholds
+        let verdict = t.verdict(for: score)
+        var defect: DefectPrediction?
+        if verdict != .pass {
+            defect = try classify(result, inspector: inspector)
+        }
+        return FewShotOutcome(score: score, verdict: verdict, thresholds: t,
+                              map: try AnomalyMap(width: result.map.width, height: result.map.height, values: fused),
+                              memoryMap: memoryMap, defect: defect)
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Inspection
+
+/// `inspectctl eval DATASET`: the metrics papers report, for integrators choosing settings.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate on an MVTec-AD or class-folder dataset: image AUROC/AP/F1-max, pixel AUROC, AUPRO, accuracy.",
+        discussion: """
+            Layouts: MVTec AD (<cat>/train/good, <cat>/test/<defect>, <cat>/ground_truth/<defect>/<name>_mask.png; \
+            DATASET may be one category or a folder of them) or class folders (train/<class>, test/<class>; \
+            'good' is the normal class). With --shots K, each run samples K good training images for the memory \
+            bank and K images per defect class for the classifier (MVTec: taken from test and left out of the \
+            metrics); metrics are mean ± std over --runs.
+            """)
+
+    @Argument(help: "Dataset folder.")
+    var dataset: String
+
+    @Option(help: "safetensors CLIP checkpoint. Default: $INSPECTD_MODEL.")
+    var model: String?
+
+    @Option(help: "AnomalyCLIP learned prompts. Default: $INSPECTD_PROMPTS, else the ensemble.")
+    var prompts: String?
+
+    @Option(help: "Product name for the prompt ensemble.")
+    var product: String?
+
+    @Option(name: .customLong("input-size"), help: "Model input side in pixels.")
+    var inputSize: Int?
+
+    @Option(name: .customLong("feature-layers"), help: "Comma-separated 1-based vision blocks.")
+    var featureLayers: String?
+
+    @Option(name: .customLong("dpam-first-block"), help: "First DPAM block (1-based).")
+    var dpamFirstBlock: Int?
+
+    @Option(help: "Labeled shots per class (0 = zero-shot).")
+    var shots: Int = 0
+
+    @Option(help: "Runs (re-sampled shots).")
+    var runs: Int = 1
+
+    @Option(help: "Random seed for sampling shots.")
+    var seed: UInt64 = 0
+
+    @Option(name: .shortAndLong, help: "table or json.")
+    var output: String = "table"
+
+    func validate() throws {
+        guard shots >= 0 else { throw ValidationError("--shots: must be 0 or more (got \(shots))") }
+        guard runs >= 1 else { throw ValidationError("--runs: must be at least 1 (got \(runs))") }
+        guard ["table", "json"].contains(output) else { throw ValidationError("-o: expected table or json (got \(output))") }
+        guard model ?? ProcessInfo.processInfo.environment["INSPECTD_MODEL"] != nil else {
+            throw ValidationError("no model: pass --model FILE or set INSPECTD_MODEL")
+        }
+    }
+
+    func run() throws {
+        var config = InspectorConfiguration(modelPath: model ?? ProcessInfo.processInfo.environment["INSPECTD_MODEL"] ?? "")
+        config.promptsPath = prompts ?? (product == nil ? ProcessInfo.processInfo.environment["INSPECTD_PROMPTS"] : nil)
+        if let product { config.productName = product }
+        config.inputSize = inputSize
+        config.featureLayers = featureLayers.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        config.dpamFirstBlock = dpamFirstBlock
+        let inspector: Inspector
+        do {
+            inspector = try Inspector(configuration: config)
+        } catch {
+            FileHandle.standardError.write(Data("inspectctl: cannot load the model: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+        let evaluator = DatasetEvaluator(inspector: inspector, settings: FewShotSettings(fusion: try FewShotFusion()))
+        let reports: [EvaluationReport]
+        do {
+            reports = try evaluator.evaluate(root: dataset, shots: shots, runs: runs, seed: seed) { line in
+                FileHandle.standardError.write(Data("\(line)\n".utf8))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("inspectctl: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if output == "json" {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for r in reports { print(String(decoding: try encoder.encode(r), as: UTF8.self)) }
+            return
+        }
+        let names = EvaluationReport.metricNames
+        print(RecordFormatter.pad("CATEGORY", 16) + RecordFormatter.pad("SHOTS", 6)
+              + names.map { RecordFormatter.pad($0.uppercased(), 18) }.joined())
+        for r in reports {
+            let cells = names.map { name -> String in
+                guard let m = r.metrics[name] else { return RecordFormatter.pad("-", 18) }
+                return RecordFormatter.pad(String(format: "%.4f±%.4f", m.mean, m.std), 18)
+            }
+            print(RecordFormatter.pad(r.category, 16) + RecordFormatter.pad("\(r.shots)", 6) + cells.joined())
+        }
+    }
+}

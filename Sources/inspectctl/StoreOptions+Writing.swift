@@ -1,0 +1,13 @@
+import Inspection
+
+extension StoreOptions {
+    /// Opens the existing log for writing (labels), next to a running daemon; missing → exit 3,
+    /// locked → 4, not a verdict log or not writable → 5. Never creates the file.
+    func openForWriting() throws -> VerdictStore {
+        do {
+            return try VerdictStore.openExistingForWriting(path: databasePath)
+        } catch {
+            throw CLIFailure(error)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Inspection
+
+/// Hand-built PNGs for mask tests: any colour type, bit depth and sample values (0/17/255,
+/// 0/1, 16-bit), which the production encoder deliberately cannot produce. Deflate uses
+/// stored blocks, so the file is valid without a compressor.
+enum TestPNG {
+    /// `samples` row-major, `channels` per pixel (1 gray, 3 RGB), big-endian for 16-bit.
+    static func encode(width: Int, height: Int, channels: Int = 1, bitDepth: Int = 8, samples: [UInt16]) -> [UInt8] {
+        precondition(samples.count == width * height * channels)
+        var raw: [UInt8] = []
+        for y in 0..<height {
+            raw.append(0)
+            for value in samples[(y * width * channels)..<((y + 1) * width * channels)] {
+                if bitDepth == 16 { raw.append(UInt8(value >> 8)) }
+                raw.append(UInt8(truncatingIfNeeded: value))
+            }
+        }
+        var header: [UInt8] = []
+        header += be32(UInt32(width)) + be32(UInt32(height))
+        header += [UInt8(bitDepth), channels == 3 ? 2 : 0, 0, 0, 0]
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        png += chunk("IHDR", header) + chunk("IDAT", zlibStored(raw)) + chunk("IEND", [])
+        return png
+    }
+
+    /// A gray mask from a closure of the pixel position.
+    static func gray(width: Int, height: Int, _ value: (Int, Int) -> UInt16) -> [UInt8] {
+        var samples: [UInt16] = []
+        for y in 0..<height { for x in 0..<width { samples.append(value(x, y)) } }
+        return encode(width: width, height: height, samples: samples)
+    }
+
+    private static func be32(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)]
+    }
+
+    private static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let body = Array(type.utf8) + data
+        return be32(UInt32(data.count)) + body + be32(crc32(body))
+    }
+
+    private static func zlibStored(_ data: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x78, 0x01]
+        var offset = 0
+        repeat {
+            let n = min(65535, data.count - offset)
+            let final: UInt8 = offset + n == data.count ? 1 : 0
+            out += [final, UInt8(n & 0xff), UInt8(n >> 8), UInt8(~n & 0xff), UInt8((~n >> 8) & 0xff)]
+            out += data[offset..<(offset + n)]
+            offset += n
+        } while offset < data.count
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in data {
+            a = (a + UInt32(byte)) % 65521
+            b = (b + a) % 65521
+        }
+        return out + be32(b << 16 | a)
+    }
+
+    private static func crc32(_ data: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xffff_ffff
+        for byte in data {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}
+
+/// Files and runs for label tests: a scratch folder, distinct test images, and inspectctl
+/// with extra environment variables (the author comes from SUDO_USER / USER).
+enum LabelSupport {
+    /// A `width`×`height` RGB image whose content differs with `seed`, so each file has its own hash.
+    static func image(width: Int, height: Int, seed: Int) -> RGBImage {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                let i = 3 * (y * width + x)
+                pixels[i] = UInt8((x * 7 + seed * 13) % 256)
+                pixels[i + 1] = UInt8((y * 5 + seed * 29) % 256)
+                pixels[i + 2] = UInt8((seed * 37) % 256)
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    static func writePNG(_ image: RGBImage, to path: String) throws {
+        try createParent(path)
+        try PNGEncoder.write(try PNGEncoder.encodeRGB8(image), to: path)
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        try createParent(path)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    private static func createParent(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true)
+    }
+
+    /// inspectctl ARGS with `environment` merged over this process's.
+    static func run(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:]) throws -> QueryFixture.Result {
+        let process = Process()
+        process.executableURL = QueryFixture.binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["TZ"] = "UTC"
+        environment.removeValue(forKey: "SUDO_USER")
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let tag = UUID().uuidString
+        let outURL = directory.appendingPathComponent(".out-\(tag)")
+        let errURL = directory.appendingPathComponent(".err-\(tag)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return QueryFixture.Result(status: process.terminationStatus,
+                                   stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                                   stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+}
