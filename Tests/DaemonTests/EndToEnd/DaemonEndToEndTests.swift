@@ -150,6 +150,49 @@ import Testing
         #expect(h.stop() == 0)
     }
 
+    /// QA labels through the real inspectctl; after a reload the daemon builds its few-shot
+    /// model and the next verdicts carry the fused score, a few-shot model version and (for
+    /// review/fail) a defect type; `inspectctl status` reports the calibration state.
+    @Test func labelsChangeTheVerdictsAfterReload() throws {
+        let h = try DaemonHarness()
+        try h.writeConfig(extra: "[fewshot.classes]\nscratch = \"a bright scratch\"\nspot = \"a dark spot\"\n")
+        try h.start()
+        for i in 0..<6 { try h.writeInPlace("lab-\(i).png", try h.pngBytes()) }
+        let rows = try h.waitForFinished(6, timeout: 60)
+        let ctl = DaemonHarness.binary.deletingLastPathComponent().appendingPathComponent("inspectctl")
+        func run(_ args: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = ctl
+            p.arguments = args + ["--db", h.database]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, text)
+        }
+        for (i, row) in rows.enumerated() {
+            let args = i < 4 ? ["label", "\(row.id)", "good"] : ["label", "\(row.id)", "defect", "--class", i == 4 ? "scratch" : "spot"]
+            let (status, text) = try run(args)
+            #expect(status == 0, "\(text)")
+        }
+        let mark = h.notify.count
+        h.signal(SIGHUP)
+        #expect(h.notify.wait(for: "READY=1", after: mark, timeout: 60))
+        try h.writeInPlace("after.png", try h.pngBytes())
+        let after = try h.waitForFinished(7, timeout: 60).first { $0.path.hasSuffix("after.png") }
+        let row = try #require(after)
+        #expect(row.fusedScore != nil, "fused score recorded")
+        #expect(row.score == row.fusedScore)
+        #expect(row.modelVersion?.hasSuffix("+fs4g2d") == true, "\(row.modelVersion ?? "-")")
+        if row.verdict != .pass { #expect(row.defectClass != nil) }
+        let (status, text) = try run(["status"])
+        #expect(status == 0)
+        #expect(text.contains("few-shot:   line1: 4 good, 2 defect labels"), "\(text)")
+        #expect(h.stop() == 0)
+    }
+
     @Test func checkConfigRejectsABadValueWithItsKey() throws {
         let h = try DaemonHarness()
         try h.writeConfig(extra: "patterns = \"*.png\"\n")
