@@ -100,36 +100,9 @@ enum LabelSupport {
                                                 withIntermediateDirectories: true)
     }
 
-    /// inspectctl ARGS with `environment` merged over this process's.
+    /// inspectctl ARGS with `environment` merged over this process's (SUDO_USER cleared, so
+    /// the label author comes from what the test sets).
     static func run(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:]) throws -> QueryFixture.Result {
-        let process = Process()
-        process.executableURL = QueryFixture.binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["TZ"] = "UTC"
-        environment.removeValue(forKey: "SUDO_USER")
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let tag = UUID().uuidString
-        let outURL = directory.appendingPathComponent(".out-\(tag)")
-        let errURL = directory.appendingPathComponent(".err-\(tag)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return QueryFixture.Result(status: process.terminationStatus,
-                                   stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                                   stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        try QueryFixture.run(arguments, in: directory, environment: extra, removing: ["SUDO_USER"])
     }
 }

@@ -180,7 +180,8 @@ final class QueryFixture: @unchecked Sendable {
 
     /// Runs inspectctl (or `launcher` with inspectctl as its last argument before `arguments`).
     /// Output goes to files, so a chatty stderr can never fill a pipe and deadlock the child.
-    static func run(_ arguments: [String], in directory: URL, launcher: [String] = []) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL, launcher: [String] = [],
+                    environment extra: [String: String] = [:], removing: [String] = []) throws -> Result {
         let process = Process()
         if let first = launcher.first {
             process.executableURL = URL(fileURLWithPath: first)
@@ -191,6 +192,8 @@ final class QueryFixture: @unchecked Sendable {
         }
         var environment = ProcessInfo.processInfo.environment
         environment["TZ"] = "UTC"
+        for key in removing { environment.removeValue(forKey: key) }
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let tag = UUID().uuidString
         let outURL = directory.appendingPathComponent(".out-\(tag)")
