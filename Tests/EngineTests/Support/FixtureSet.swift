@@ -122,6 +122,7 @@ final class FixtureSet: @unchecked Sendable {
             maxRef = max(maxRef, abs(Double(expected[i])))
         }
         let bound = tol.exact ? 0 : tol.atol + tol.rtol * maxRef
+        print("parity \(name): max|diff| \(worst) (bound \(tol.exact ? "exact" : "\(bound)"))")
         #expect(worst <= bound,
                 "\(name): max |diff| \(worst) at flat index \(worstIndex) (got \(actual[worstIndex]), ref \(expected[worstIndex])) exceeds \(tol) = \(bound)",
                 sourceLocation: sourceLocation)

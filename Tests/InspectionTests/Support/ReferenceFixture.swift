@@ -97,6 +97,7 @@ final class ReferenceFixture: @unchecked Sendable {
             maxRef = max(maxRef, abs(Double(expected[i])))
         }
         let bound = tol.exact ? 0 : tol.atol + tol.rtol * maxRef
+        print("parity \(name): max|diff| \(worst) (bound \(tol.exact ? "exact" : "\(bound)"))")
         #expect(worst <= bound, "\(name): max |diff| \(worst) at \(at) (got \(actual[at]), ref \(expected[at])) > \(bound)",
                 sourceLocation: sourceLocation)
     }
