@@ -414,8 +414,8 @@ public final class InspectDaemon {
     // MARK: status
 
     private func statusLine() -> String {
-        let queue = (try? store?.queueDepth()) ?? 0
-        return String(format: "processed %d, queue %d, %.1f img/min", processed, queue ?? 0,
+        let queue: Int = (try? store?.queueDepth()) ?? 0
+        return String(format: "processed %d, queue %d, %.1f img/min", processed, queue,
                       throughput.perMinute(now: Self.now()))
     }
 
