@@ -18,23 +18,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "Dataset folder.")
     var dataset: String
 
-    @Option(help: "safetensors CLIP checkpoint. Default: $INSPECTD_MODEL.")
-    var model: String?
-
-    @Option(help: "AnomalyCLIP learned prompts. Default: $INSPECTD_PROMPTS, else the ensemble.")
-    var prompts: String?
-
-    @Option(help: "Product name for the prompt ensemble.")
-    var product: String?
-
-    @Option(name: .customLong("input-size"), help: "Model input side in pixels.")
-    var inputSize: Int?
-
-    @Option(name: .customLong("feature-layers"), help: "Comma-separated 1-based vision blocks.")
-    var featureLayers: String?
-
-    @Option(name: .customLong("dpam-first-block"), help: "First DPAM block (1-based).")
-    var dpamFirstBlock: Int?
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Labeled shots per class (0 = zero-shot).")
     var shots: Int = 0
@@ -52,25 +36,10 @@ struct EvalCommand: ParsableCommand {
         guard shots >= 0 else { throw ValidationError("--shots: must be 0 or more (got \(shots))") }
         guard runs >= 1 else { throw ValidationError("--runs: must be at least 1 (got \(runs))") }
         guard ["table", "json"].contains(output) else { throw ValidationError("-o: expected table or json (got \(output))") }
-        guard model ?? ProcessInfo.processInfo.environment["INSPECTD_MODEL"] != nil else {
-            throw ValidationError("no model: pass --model FILE or set INSPECTD_MODEL")
-        }
     }
 
     func run() throws {
-        var config = InspectorConfiguration(modelPath: model ?? ProcessInfo.processInfo.environment["INSPECTD_MODEL"] ?? "")
-        config.promptsPath = prompts ?? (product == nil ? ProcessInfo.processInfo.environment["INSPECTD_PROMPTS"] : nil)
-        if let product { config.productName = product }
-        config.inputSize = inputSize
-        config.featureLayers = featureLayers.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-        config.dpamFirstBlock = dpamFirstBlock
-        let inspector: Inspector
-        do {
-            inspector = try Inspector(configuration: config)
-        } catch {
-            FileHandle.standardError.write(Data("inspectctl: cannot load the model: \(error)\n".utf8))
-            throw ExitCode(3)
-        }
+        let inspector = try ModelOptions.inspector(try modelOptions.configuration())
         let evaluator = DatasetEvaluator(inspector: inspector, settings: FewShotSettings(fusion: try FewShotFusion()))
         let reports: [EvaluationReport]
         do {

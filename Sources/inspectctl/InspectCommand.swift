@@ -16,17 +16,7 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "JPEG or PNG files to inspect.")
     var files: [String]
 
-    @Option(help: "safetensors CLIP checkpoint (open_clip or Hugging Face naming). Default: $INSPECTD_MODEL.")
-    var model: String?
-
-    @Option(help: "AnomalyCLIP learned prompts (safetensors). Default: $INSPECTD_PROMPTS, else the prompt ensemble.")
-    var prompts: String?
-
-    @Option(help: "Product name for the hand-crafted prompt ensemble (instead of --prompts).")
-    var product: String?
-
-    @Option(name: .customLong("input-size"), help: "Model input side in pixels (default: the checkpoint's).")
-    var inputSize: Int?
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Fit to the square input: squash (AnomalyCLIP), pad (letterbox) or crop.")
     var resize: String = ResizeMode.squash.rawValue
@@ -40,12 +30,6 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .customLong("fail-threshold"), help: "Scores at or above are 'fail'.")
     var failThreshold: Double = Thresholds.standard.fail
 
-    @Option(name: .customLong("feature-layers"), help: "Comma-separated 1-based vision blocks for the maps.")
-    var featureLayers: String?
-
-    @Option(name: .customLong("dpam-first-block"), help: "First DPAM dual-path block (1-based); above the depth disables DPAM.")
-    var dpamFirstBlock: Int?
-
     @Option(name: .customLong("max-pixels"), help: "Reject images whose header claims more pixels.")
     var maxPixels: Int = DecodeLimits().maxPixels
 
@@ -56,7 +40,6 @@ struct InspectCommand: ParsableCommand {
     var output: String = "table"
 
     func validate() throws {
-        if prompts != nil && product != nil { throw ValidationError("--prompts and --product are mutually exclusive") }
         guard ResizeMode(rawValue: resize) != nil else {
             throw ValidationError("--resize: expected squash, pad or crop (got \(resize))")
         }
@@ -64,50 +47,21 @@ struct InspectCommand: ParsableCommand {
             throw ValidationError("--score: expected cls, map_max or mean (got \(scoreMode))")
         }
         guard ["table", "json"].contains(output) else { throw ValidationError("-o: expected table or json (got \(output))") }
-        if let size = inputSize, !(8...4096).contains(size) {
-            throw ValidationError("--input-size: expected 8...4096 (got \(size))")
-        }
         guard maxPixels > 0 else { throw ValidationError("--max-pixels: must be positive (got \(maxPixels))") }
-        _ = try parsedLayers()
         do {
             _ = try Thresholds(review: reviewThreshold, fail: failThreshold)
         } catch {
             throw ValidationError("--review-threshold/--fail-threshold: \(error)")
         }
-        if resolvedModel == nil { throw ValidationError("no model: pass --model FILE or set INSPECTD_MODEL") }
-    }
-
-    private var resolvedModel: String? { model ?? ProcessInfo.processInfo.environment["INSPECTD_MODEL"] }
-
-    private func parsedLayers() throws -> [Int]? {
-        guard let featureLayers else { return nil }
-        let parts = featureLayers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--feature-layers: expected comma-separated positive integers (got \(featureLayers))")
-        }
-        return parts.compactMap { $0 }
     }
 
     func run() throws {
-        guard let modelPath = resolvedModel else { throw ExitCode(2) }
-        var config = InspectorConfiguration(modelPath: modelPath)
-        config.promptsPath = prompts ?? (product == nil ? ProcessInfo.processInfo.environment["INSPECTD_PROMPTS"] : nil)
-        if let product { config.productName = product }
-        config.inputSize = inputSize
+        var config = try modelOptions.configuration()
         config.resizeMode = ResizeMode(rawValue: resize) ?? .squash
         config.scoreMode = ImageScoreMode(rawValue: scoreMode) ?? .cls
         config.thresholds = try Thresholds(review: reviewThreshold, fail: failThreshold)
-        config.featureLayers = try parsedLayers()
-        config.dpamFirstBlock = dpamFirstBlock
         config.decodeLimits.maxPixels = maxPixels
-
-        let inspector: Inspector
-        do {
-            inspector = try Inspector(configuration: config)
-        } catch {
-            FileHandle.standardError.write(Data("inspectctl: cannot load the model: \(error)\n".utf8))
-            throw ExitCode(3)
-        }
+        let inspector = try ModelOptions.inspector(config)
         if let overlayDir {
             try FileManager.default.createDirectory(atPath: overlayDir, withIntermediateDirectories: true)
         }
