@@ -15,6 +15,10 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
     case system(call: String, errno: Int32, detail: String)
     /// The inspection layer (model, store) failed.
     case inspection(InspectionError)
+    /// A model version that cannot be used by this daemon.
+    case version(id: Int64, problem: String)
+    /// The retraining process could not be started or failed.
+    case training(job: Int64, problem: String)
 
     public var description: String {
         switch self {
@@ -24,6 +28,8 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .watch(path, reason): return "\(path): cannot watch: \(reason)"
         case let .system(call, errno, detail): return "\(call) failed (errno \(errno)): \(detail)"
         case let .inspection(error): return error.description
+        case let .version(id, problem): return "model version \(id): \(problem)"
+        case let .training(job, problem): return "training job \(job): \(problem)"
         }
     }
 }

@@ -25,6 +25,11 @@ public final class InspectDaemon {
     private var signals: SignalSource?
     private var stations: [String: StationRuntime] = [:]
     private var models: [String: (model: CLIPModel, hash: String)] = [:]
+    private var tokenizer: CLIPTokenizer?
+    private var retraining: RetrainCoordinator?
+    private let logLevel: Logger.Level
+    /// Versions that failed to load, so the poll does not retry them every two seconds.
+    private var unusableVersions: Set<Int64> = []
     private var throughput = Throughput()
     private var processed = 0
     private var startedAt = 0.0
@@ -43,11 +48,12 @@ public final class InspectDaemon {
 
     /// A daemon for a validated configuration loaded from `configPath`.
     public init(configuration: InspectdConfiguration, configPath: String, logger: Logger,
-                notifier: SystemdNotifier = SystemdNotifier()) {
+                notifier: SystemdNotifier = SystemdNotifier(), logLevel: Logger.Level = .info) {
         self.configuration = configuration
         self.configPath = configPath
         self.logger = logger
         self.notifier = notifier
+        self.logLevel = logLevel
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
@@ -71,6 +77,9 @@ public final class InspectDaemon {
             if requeued > 0 {
                 logger.warning("requeued images interrupted by the previous run", metadata: ["queue.requeued": "\(requeued)"])
             }
+            let retraining = RetrainCoordinator(store: store, logger: logger, configPath: configPath, logLevel: logLevel)
+            retraining.recoverInterrupted()
+            self.retraining = retraining
             notifier.status("loading model \(configuration.model.path)")
             try buildStations(configuration)
             watcher = try FolderWatcher(stations: configuration.stations.map(Self.watched))
@@ -90,6 +99,7 @@ public final class InspectDaemon {
             return .failed
         }
         notifier.stopping()
+        retraining?.stop()
         updateStatus("stopped")
         logger.info("inspectd stopped", metadata: ["daemon.processed": "\(processed)"])
         watcher?.close()
@@ -250,14 +260,13 @@ public final class InspectDaemon {
             var finalVerdict = result.verdict
             var score = result.score
             var map = result.map
-            var version = station.modelVersion
+            let version = station.modelVersion
             let outcome = try station.fewShot.map { try $0.apply(to: result, inspector: station.inspector) }
-            if let outcome, let fewShot = station.fewShot {
+            if let outcome {
                 thresholds = outcome.thresholds
                 finalVerdict = outcome.verdict
                 score = outcome.score
                 map = outcome.map
-                version += "+fs\(fewShot.goodCount)g\(fewShot.defectCount)d"
             }
             var verdict = StoredVerdict(
                 verdict: finalVerdict, score: score,
@@ -267,6 +276,7 @@ public final class InspectDaemon {
                 modelVersion: version, timings: result.timings,
                 originalWidth: result.geometry.originalWidth, originalHeight: result.geometry.originalHeight,
                 geometryJSON: geometry, map: try? EncodedMap(map))
+            verdict.versionID = station.versionID
             if let outcome, station.fewShot?.memory != nil { verdict.fusedScore = outcome.score }
             if let defect = outcome?.defect {
                 verdict.defectClass = defect.className
@@ -312,13 +322,19 @@ public final class InspectDaemon {
         WatchedStation(name: s.name, folder: s.folder, recursive: s.recursive, patterns: s.patterns)
     }
 
-    /// Builds one inspector per station, sharing loaded models (by path) and tokenizer.
+    /// Builds one inspector per station, sharing loaded models (by path) and tokenizer, each
+    /// on its station's active model version (created when missing or out of date).
     private func buildStations(_ config: InspectdConfiguration) throws {
+        guard let store else { return }
         var built = [String: StationRuntime]()
         var loaded = [String: (model: CLIPModel, hash: String)]()
         let tokenizer: CLIPTokenizer
-        do { tokenizer = try CLIPTokenizer() } catch let e as EngineError { throw DaemonError.inspection(.engine(e)) }
+        do { tokenizer = try self.tokenizer ?? CLIPTokenizer() } catch let e as EngineError { throw DaemonError.inspection(.engine(e)) }
+        self.tokenizer = tokenizer
         let promptsHash = try config.model.promptsPath.map { try ContentHash.sha256(file: $0) }
+        var loader = VersionLoader(store: store, tokenizer: tokenizer,
+                                   fewShot: config.fewShot.enabled ? try config.fewShot.settings() : nil, logger: logger)
+        loader.status = { [notifier] in notifier.status($0) }
         for station in config.stations {
             let ic = config.inspectorConfiguration(for: station)
             let key = "\(ic.modelPath)|\(ic.modelConfigPath ?? "")"
@@ -337,47 +353,60 @@ public final class InspectDaemon {
                                                        "model.architecture": "\(model.architecture)"])
             }
             loaded[key] = entry
-            let inspector = try Inspector(model: entry.model, configuration: ic, tokenizer: tokenizer)
-            let version = ModelVersion.identifier(modelHash: entry.hash, promptsHash: ic.promptsPath == nil ? nil : promptsHash,
-                                                  configuration: ic)
-            built[station.name] = StationRuntime(configuration: station, inspector: inspector, modelVersion: version,
-                                                 action: ProcessedFileAction(station: station))
-        }
-        if config.fewShot.enabled, let store {
-            try attachFewShot(to: &built, config: config, store: store)
+            let base = VersionLoader.Base(station: station, config: config, model: entry.model, modelHash: entry.hash,
+                                          promptsHash: promptsHash)
+            let runtime = try loader.runtime(base, now: Self.now())
+            built[station.name] = runtime
+            try recordCalibration(runtime)
+            logger.info("station ready", metadata: [
+                "inspection.station": "\(station.name)", "version.id": "\(runtime.versionID)",
+                "version.text": "\(runtime.inspector.textSource)",
+                "fewshot.thresholds": "\(runtime.fewShot?.calibrationNote ?? "none")",
+            ])
         }
         stations = built
         models = loaded
+        unusableVersions = []
     }
 
-    /// Builds each station's few-shot parts from the current labels (its own, plus labels
-    /// imported without a station). Labeled files that are gone are skipped and logged.
-    private func attachFewShot(to built: inout [String: StationRuntime], config: InspectdConfiguration,
-                               store: VerdictStore) throws {
-        let labels = try store.currentLabels()
-        guard !labels.isEmpty else { return }
-        let settings = try config.fewShot.settings()
-        for (name, runtime) in built {
-            let mine = labels.filter { $0.station == name || $0.station == nil }
-            guard !mine.isEmpty else { continue }
-            notifier.status("learning from \(mine.count) labels for station \(name)")
-            let images = mine.map { LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass) }
-            let model = try FewShotModel.build(inspector: runtime.inspector, images: images, settings: settings)
-            var updated = runtime
-            updated.fewShot = model
-            built[name] = updated
-            try store.updateCalibration(StationCalibration(
-                station: name, review: model.thresholds?.review, fail: model.thresholds?.fail,
-                method: model.thresholds?.method, goodCount: model.goodCount, defectCount: model.defectCount,
-                classifier: model.classifier?.method.rawValue, note: model.calibrationNote, updatedAt: Self.now()))
-            logger.info("few-shot model built", metadata: [
-                "inspection.station": "\(name)", "fewshot.good": "\(model.goodCount)",
-                "fewshot.defect": "\(model.defectCount)", "fewshot.skipped": "\(model.skipped.count)",
-                "fewshot.classifier": "\(model.classifier?.method.rawValue ?? "none")",
-                "fewshot.thresholds": "\(model.calibrationNote)",
-            ])
-            for skipped in model.skipped.prefix(5) {
-                logger.warning("labeled image not used: \(skipped.reason)", metadata: ["inspection.path": "\(skipped.path)"])
+    /// `station_calibration` for `inspectctl status`: what the station's version calibrated.
+    private func recordCalibration(_ runtime: StationRuntime) throws {
+        guard let store, let model = runtime.fewShot else { return }
+        try store.updateCalibration(StationCalibration(
+            station: runtime.configuration.name, review: model.thresholds?.review, fail: model.thresholds?.fail,
+            method: model.thresholds?.method, goodCount: model.goodCount, defectCount: model.defectCount,
+            classifier: model.classifier?.method.rawValue, note: model.calibrationNote, updatedAt: Self.now()))
+    }
+
+    /// Follows `inspectctl model activate/rollback` and promotions by the training process:
+    /// a station whose active version changed in the database is rebuilt on it. A version
+    /// that cannot be loaded is logged once and the station keeps its current one.
+    private func followActiveVersions(_ ids: [String: Int64]) {
+        guard let store, let tokenizer else { return }
+        for (name, runtime) in stations {
+            guard let id = ids[name], id != runtime.versionID, !unusableVersions.contains(id) else { continue }
+            do {
+                let version = try store.version(id: id)
+                let ic = runtime.inspector.configuration
+                let key = "\(ic.modelPath)|\(ic.modelConfigPath ?? "")"
+                guard let entry = models[key] else { continue }
+                let promptsHash = try configuration.model.promptsPath.map { try ContentHash.sha256(file: $0) }
+                let base = VersionLoader.Base(station: runtime.configuration, config: configuration, model: entry.model,
+                                              modelHash: entry.hash, promptsHash: promptsHash)
+                let loader = VersionLoader(store: store, tokenizer: tokenizer,
+                                           fewShot: configuration.fewShot.enabled ? try configuration.fewShot.settings() : nil,
+                                           logger: logger)
+                let next = try loader.runtime(base, version: version)
+                stations[name] = next
+                try recordCalibration(next)
+                logger.notice("switched model version", metadata: [
+                    "inspection.station": "\(name)", "version.from": "\(runtime.versionID)", "version.to": "\(id)",
+                    "version.reason": "\(version.note ?? version.decision ?? "-")",
+                ])
+            } catch {
+                unusableVersions.insert(id)
+                logger.error("cannot switch to model version \(id); keeping version \(runtime.versionID): \(error)",
+                             metadata: ["inspection.station": "\(name)"])
             }
         }
     }
@@ -432,6 +461,14 @@ public final class InspectDaemon {
         let now = Self.monotonic()
         guard now - lastHeartbeat >= 2 else { return }
         lastHeartbeat = now
+        guard let store else { return }
+        do {
+            let active = try store.activeVersionSummaries()
+            followActiveVersions(active.mapValues(\.id))
+            retraining?.tick(configuration: configuration, activeVersions: active.mapValues { ($0.id, $0.createdAt) })
+        } catch {
+            logger.warning("cannot read model versions: \(error)")
+        }
         updateStatus(state)
     }
 

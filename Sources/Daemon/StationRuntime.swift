@@ -1,12 +1,15 @@
 import Inspection
 
-/// A configured station with the inspector that scores its images and the version id that
-/// names the model + text vectors + settings behind its verdicts.
+/// A configured station with the inspector that scores its images and the model version
+/// behind its verdicts.
 struct StationRuntime {
     let configuration: StationConfiguration
     let inspector: Inspector
+    /// Human-readable id: weights, text side and settings hash, `+v<version id>`, few-shot counts.
     let modelVersion: String
+    /// `model_versions.id` of the version in force.
+    let versionID: Int64
     let action: ProcessedFileAction
-    /// Memory bank, classifier and calibrated thresholds from this station's labels.
+    /// Memory bank, classifier and calibrated thresholds of the version.
     var fewShot: FewShotModel?
 }

@@ -35,12 +35,22 @@ public struct Inspector: Sendable {
 
     /// Prepares an inspector on an already loaded model, so stations with different product
     /// names or thresholds share one copy of the weights. `c.modelPath` is not read again.
-    public init(model: CLIPModel, configuration c: InspectorConfiguration, tokenizer: CLIPTokenizer? = nil) throws {
+    /// `prompts` (a model version's learned prompts) replaces the configured text side.
+    public init(model: CLIPModel, configuration c: InspectorConfiguration, tokenizer: CLIPTokenizer? = nil,
+                prompts: LearnedPrompts? = nil, promptsSource: String = "model version") throws {
         configuration = c
         self.model = model
         do {
             let tokenizer = try tokenizer ?? CLIPTokenizer()
-            if let prompts = c.promptsPath {
+            if let prompts {
+                guard prompts.width == model.architecture.textWidth else {
+                    throw EngineError.invalidArgument(
+                        name: "prompts", reason: "width \(prompts.width) does not match the text width \(model.architecture.textWidth) of \(c.modelPath)")
+                }
+                textFeatures = try prompts.textFeatures(tokenizer: tokenizer, encoder: model.textEncoder)
+                    .map(VectorMath.normalized)
+                textSource = "learned prompts (\(promptsSource))"
+            } else if let prompts = c.promptsPath {
                 let learned = try LearnedPrompts.load(path: prompts, width: model.architecture.textWidth)
                 textFeatures = try learned.textFeatures(tokenizer: tokenizer, encoder: model.textEncoder)
                     .map(VectorMath.normalized)
@@ -100,6 +110,17 @@ public struct Inspector: Sendable {
         timings.score = Self.now() - t
         return InspectionResult(path: name, verdict: verdict, score: score, scores: scores, map: map,
                                 geometry: input.geometry, source: source, timings: timings, encoding: encoding)
+    }
+
+    /// The result another inspector's encoding would get with this inspector's text side:
+    /// the image side is shared, so candidate prompts are compared on one forward pass per image.
+    public func rescore(_ result: InspectionResult) throws -> InspectionResult {
+        let scores = try scorer.score(result.encoding)
+        let score = scores.imageScore(configuration.scoreMode)
+        let map = try AnomalyMap(width: scores.mapSize, height: scores.mapSize, values: scores.smoothedMap)
+        return InspectionResult(path: result.path, verdict: configuration.thresholds.verdict(for: score), score: score,
+                                scores: scores, map: map, geometry: result.geometry, source: result.source,
+                                timings: result.timings, encoding: result.encoding)
     }
 
     static func now() -> Double {

@@ -11,7 +11,7 @@ struct RecordFormatter {
 
     static func dictionary(_ r: InspectionRecord) -> [String: Any] {
         func opt(_ v: Any?) -> Any { v ?? NSNull() }
-        return [
+        var d: [String: Any] = [
             "id": r.id, "station": r.station, "state": r.state.rawValue, "verdict": opt(r.verdict?.rawValue),
             "score": opt(r.score), "image_probability": opt(r.imageProbability), "map_max": opt(r.mapMaximum),
             "review_threshold": opt(r.reviewThreshold), "fail_threshold": opt(r.failThreshold),
@@ -25,6 +25,9 @@ struct RecordFormatter {
             "fused_score": opt(r.fusedScore), "defect_class": opt(r.defectClass),
             "defect_probability": opt(r.defectProbability), "defect_set": opt(r.defectSet),
         ]
+        // The model version (`inspectctl model show`) that scored it; absent on rows from before versions.
+        if let version = r.versionID { d["version_id"] = version }
+        return d
     }
 
     static func jsonLine(_ r: InspectionRecord) -> String {

@@ -26,6 +26,9 @@ struct InspectdCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("train-job"), help: ArgumentHelp("Run one retraining job (started by inspectd itself).", visibility: .hidden))
+    var trainJob: Int64?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: expected trace, debug, info, notice, warning, error or critical (got \(logLevel))")
@@ -46,9 +49,16 @@ struct InspectdCommand: ParsableCommand {
                   + configuration.stations.map { "\($0.name) -> \($0.folder)" }.joined(separator: ", ") + ")")
             return
         }
-        LoggingSetup.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSetup.bootstrap(level: level)
+        if let trainJob {
+            let status = RetrainWorker(configuration: configuration, jobID: trainJob,
+                                       logger: Logger(label: "inspectd.train")).run()
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         let logger = Logger(label: "inspectd")
-        let daemon = InspectDaemon(configuration: configuration, configPath: config, logger: logger)
+        let daemon = InspectDaemon(configuration: configuration, configPath: config, logger: logger, logLevel: level)
         let outcome = daemon.run()
         if outcome != .stopped { throw ExitCode(outcome.rawValue) }
     }

@@ -5,7 +5,7 @@ import TOMLKit
 /// without touching the disk. Errors are thrown at the first problem, in file order where
 /// TOML keeps one, so the operator fixes one clear thing at a time.
 enum ConfigParser {
-    static let topKeys = ["database", "model", "thresholds", "retention", "fewshot", "station"]
+    static let topKeys = ["database", "model", "thresholds", "retention", "fewshot", "retrain", "station"]
     static let modelKeys = ["path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                             "dpam_first_block", "score", "sigma", "max_pixels"]
     static let thresholdKeys = ["review", "fail"]
@@ -24,6 +24,7 @@ enum ConfigParser {
         let global = try globalThresholds(top)
         let retention = try retentionSettings(top)
         let fewShot = try fewShotConfiguration(top)
+        let retrain = try retrainConfiguration(top)
         let stations = try stationList(top, global: global)
         try StationOverlap.check(stations, file: file)
 
@@ -31,6 +32,7 @@ enum ConfigParser {
                                                   thresholds: global.thresholds, retention: retention,
                                                   stations: stations)
         configuration.fewShot = fewShot
+        configuration.retrain = retrain
         return configuration
     }
 

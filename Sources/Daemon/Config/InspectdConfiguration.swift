@@ -22,6 +22,8 @@ public struct InspectdConfiguration: Sendable, Equatable {
     public var stations: [StationConfiguration]
     /// `[fewshot]`: labels → memory bank, defect classifier, calibrated thresholds.
     public var fewShot = FewShotConfiguration()
+    /// `[retrain]`: prompt retraining from labels, model versions, promotion.
+    public var retrain = RetrainConfiguration()
 
     public init(file: String, database: String = InspectdConfiguration.defaultDatabase, model: ModelSettings,
                 thresholds: Thresholds = .standard, retention: RetentionSettings = RetentionSettings(),

@@ -5,8 +5,16 @@ import Foundation
 /// already uses, so the non-GEMM share of a forward does not run on one core while the
 /// others idle. Work below `minimumPerChunk` items stays on the calling thread.
 enum Parallel {
+    /// Processors the OS lets us run on, read once.
+    static let processors = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Upper bound on `cores`, lowered by `ComputeBudget.limit(threads:)` so a background
+    /// retraining stays on one core. Set at start-up, before work is split; a plain Int read per
+    /// call keeps `forEachChunk` cheap.
+    nonisolated(unsafe) static var cap = Int.max
+
     /// Cores to split over.
-    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    static var cores: Int { min(processors, max(1, cap)) }
 
     /// Calls `body` on disjoint sub-ranges covering 0..<count, concurrently when worthwhile.
     @inline(__always)

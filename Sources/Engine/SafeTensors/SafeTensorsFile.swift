@@ -40,8 +40,21 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let dataStart: Int
 
     /// Maps and validates the whole file; throws `EngineError` only.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
         let (base, length) = try Self.map(path: path)
+        try self.init(mapping: base, length: length, path: path)
+    }
+
+    /// Validates an in-memory checkpoint exactly as `init(path:)` validates a file (same errors,
+    /// with `name` as their path), for checkpoints kept outside the file system. The bytes are
+    /// copied into a private anonymous mapping so reads and `deinit` work as for a file.
+    public convenience init(bytes: [UInt8], name: String) throws {
+        let (base, length) = try Self.map(bytes: bytes, name: name)
+        try self.init(mapping: base, length: length, path: name)
+    }
+
+    /// Takes ownership of a mapping of `length` bytes: parses it, or unmaps it and rethrows.
+    private init(mapping base: UnsafeRawPointer, length: Int, path: String) throws(EngineError) {
         let file = UnsafeRawBufferPointer(start: base, count: length)
         let parsed: Header
         do {
@@ -171,6 +184,23 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard let mapped, mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw EngineError.unreadableFile(path: path, reason: "mmap: \(errnoDescription())")
         }
+        return (UnsafeRawPointer(mapped), length)
+    }
+
+    /// Copies `bytes` into a fresh anonymous mapping, made read-only like a file mapping; fewer
+    /// than 8 bytes fail as a file that short would (an empty mapping is not possible).
+    private static func map(bytes: [UInt8], name: String) throws(EngineError) -> (UnsafeRawPointer, Int) {
+        let length = bytes.count
+        guard length >= 8 else {
+            throw EngineError.truncatedFile(path: name, expectedBytes: 8, actualBytes: length)
+        }
+        let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapped, mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw EngineError.unreadableFile(path: name, reason: "mmap of \(length) bytes: \(errnoDescription())")
+        }
+        bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: mapped, count: length).copyMemory(from: $0) }
+        // Best effort: a failure only leaves the private copy writable, which nothing does.
+        _ = mprotect(mapped, length, PROT_READ)
         return (UnsafeRawPointer(mapped), length)
     }
 

@@ -28,6 +28,26 @@ public enum SafeTensorsWriter {
     /// Throws `.invalidArgument` for bad names/shapes or an unwritable path, `.tensorSizeMismatch` when an
     /// entry's byte count disagrees with its shape.
     public static func write(_ entries: [Entry], metadata: [String: String] = [:], to path: String) throws {
+        let bytes = try encode(entries, metadata: metadata, path: path)
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw EngineError.invalidArgument(name: "path", reason: "cannot write \(path): \(error)")
+        }
+    }
+
+    /// The exact bytes `write` would put in a file, for callers that keep checkpoints in memory
+    /// (e.g. prompts stored in a database). Same validation as `write`; a `.tensorSizeMismatch`
+    /// names the path `"<memory>"`.
+    public static func encode(_ entries: [Entry], metadata: [String: String] = [:]) throws -> [UInt8] {
+        try encode(entries, metadata: metadata, path: memoryPath)
+    }
+
+    /// What errors from `encode(_:metadata:)` give as the path, since there is no file.
+    static let memoryPath = "<memory>"
+
+    /// Shared by `write` and `encode`; `path` only labels errors.
+    private static func encode(_ entries: [Entry], metadata: [String: String], path: String) throws(EngineError) -> [UInt8] {
         var header: [String: Any] = [:]
         if !metadata.isEmpty {
             header["__metadata__"] = metadata
@@ -57,27 +77,24 @@ public enum SafeTensorsWriter {
             offset += entry.data.count
         }
 
-        var json: Data
+        let json: Data
         do {
             json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])
         } catch {
             throw EngineError.invalidArgument(name: "entries", reason: "cannot encode the header as JSON: \(error)")
         }
         let padding = (8 - json.count % 8) % 8
-        json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
+        let headerLength = json.count + padding
 
-        var file = Data()
-        file.reserveCapacity(8 + json.count + offset)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(json)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(8 + headerLength + offset)
+        withUnsafeBytes(of: UInt64(headerLength).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: json)
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
         for entry in entries {
-            file.append(contentsOf: entry.data)
+            bytes.append(contentsOf: entry.data)
         }
-        do {
-            try file.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw EngineError.invalidArgument(name: "path", reason: "cannot write \(path): \(error)")
-        }
+        return bytes
     }
 
     private static func byteCount(_ entry: Entry) throws(EngineError) -> Int {

@@ -28,6 +28,19 @@ public struct PromptTrainer: Sendable {
     public func train(prompts initial: LearnedPrompts, tower: TextTower, tokenizer: CLIPTokenizer,
                       loss: AnomalyCLIPLoss, batches: [AnomalyCLIPLoss.Batch], epochs: Int,
                       progress: (Epoch) -> Bool = { _ in true }) throws -> (prompts: LearnedPrompts, epochs: [Epoch]) {
+        try train(prompts: initial, tower: tower, tokenizer: tokenizer, batches: batches.map { ($0, loss) },
+                  epochs: epochs, progress: progress)
+    }
+
+    /// Like `train(prompts:tower:tokenizer:loss:batches:epochs:progress:)`, but each batch carries
+    /// its own loss settings (e.g. segmentation weight 0 for defect images without a mask), and
+    /// `shouldContinue` is asked before every batch so a background retraining can stop within one
+    /// step: on false the prompts after the last completed step are returned and the unfinished
+    /// epoch is not reported.
+    public func train(prompts initial: LearnedPrompts, tower: TextTower, tokenizer: CLIPTokenizer,
+                      batches: [(batch: AnomalyCLIPLoss.Batch, loss: AnomalyCLIPLoss)], epochs: Int,
+                      progress: (Epoch) -> Bool = { _ in true },
+                      shouldContinue: () -> Bool = { true }) throws -> (prompts: LearnedPrompts, epochs: [Epoch]) {
         guard epochs >= 0, !batches.isEmpty || epochs == 0 else {
             throw EngineError.invalidArgument(name: "batches/epochs",
                                               reason: "need at least one batch for \(epochs) epoch(s)")
@@ -38,7 +51,8 @@ public struct PromptTrainer: Sendable {
         var history = [Epoch]()
         for e in 0..<epochs {
             var total: Float = 0
-            for batch in batches {
+            for (batch, loss) in batches {
+                guard shouldContinue() else { return (prompts, history) }
                 let (result, g) = try gradient.lossAndGradients(prompts: prompts, tokenizer: tokenizer, loss: loss,
                                                                 batch: batch)
                 total += result.total

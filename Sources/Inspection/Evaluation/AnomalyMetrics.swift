@@ -57,6 +57,19 @@ public enum AnomalyMetrics {
         return (2 * Double(best.tp) / Double(best.denominator), best.threshold)
     }
 
+    /// F1 of "score ≥ threshold means defect" at a fixed threshold (0 when nothing is
+    /// predicted or labeled defective); nil without scores.
+    public static func f1(scores: [Double], labels: [Bool], threshold: Double) -> Double? {
+        guard !scores.isEmpty, scores.count == labels.count else { return nil }
+        var tp = 0, fp = 0, fn = 0
+        for (score, defect) in zip(scores, labels) {
+            let flagged = score >= threshold
+            if flagged && defect { tp += 1 } else if flagged { fp += 1 } else if defect { fn += 1 }
+        }
+        let denominator = 2 * tp + fp + fn
+        return denominator == 0 ? 0 : 2 * Double(tp) / Double(denominator)
+    }
+
     /// Pixel AUROC over all pixels of all images (maps and masks flattened; each map the size
     /// of its mask). Sorts once, O(n log n), so full test sets of millions of pixels are fine.
     public static func pixelAUROC(maps: [[Float]], masks: [[Bool]]) -> Double? {

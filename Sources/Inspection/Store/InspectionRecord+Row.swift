@@ -8,7 +8,7 @@ extension InspectionRecord {
         verdict, score, image_probability, map_maximum, review_threshold, fail_threshold, score_mode, \
         model_version, decode_ms, preprocess_ms, encode_ms, score_ms, total_ms, original_width, \
         original_height, geometry_json, error_kind, error_message, fused_score, defect_class, \
-        defect_probability, defect_set
+        defect_probability, defect_set, version_id
         """
 
     /// Decodes a row selected with ``selection``; throws instead of trapping on a value the
@@ -62,5 +62,6 @@ extension InspectionRecord {
         if let set = try row.decode(String?.self, atIndex: 32) {
             defectSet = try? JSONDecoder().decode([String].self, from: Data(set.utf8))
         }
+        versionID = try row.decode(atIndex: 33)
     }
 }

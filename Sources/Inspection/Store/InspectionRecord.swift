@@ -36,6 +36,8 @@ public struct InspectionRecord: Sendable, Codable, Equatable {
     public var defectProbability: Double?
     /// Conformal prediction set of defect types.
     public var defectSet: [String]?
+    /// The model version (`model_versions.id`) that produced the verdict.
+    public var versionID: Int64?
     public var totalMs: Double?
     public var originalWidth: Int?
     public var originalHeight: Int?

@@ -29,6 +29,8 @@ public struct StoredVerdict: Sendable {
     public var defectProbability: Double?
     /// Conformal prediction set of defect types.
     public var defectSet: [String]?
+    /// The model version (`model_versions.id`) that produced it.
+    public var versionID: Int64?
 
     public init(verdict: Verdict, score: Double, imageProbability: Double, mapMaximum: Double,
                 reviewThreshold: Double, failThreshold: Double, scoreMode: String, modelVersion: String,

@@ -90,7 +90,7 @@ extension VerdictStore {
                         map_maximum = ?, review_threshold = ?, fail_threshold = ?, score_mode = ?,
                         model_version = ?, decode_ms = ?, preprocess_ms = ?, encode_ms = ?, score_ms = ?,
                         total_ms = ?, original_width = ?, original_height = ?, geometry_json = ?,
-                        fused_score = ?, defect_class = ?, defect_probability = ?, defect_set = ?,
+                        fused_score = ?, defect_class = ?, defect_probability = ?, defect_set = ?, version_id = ?,
                         error_kind = NULL, error_message = NULL
                     WHERE id = ? AND state = 'processing'
                     """,
@@ -102,7 +102,8 @@ extension VerdictStore {
                     verdict.originalWidth, verdict.originalHeight, verdict.geometryJSON,
                     verdict.fusedScore.flatMap { $0.isFinite ? $0 : nil }, verdict.defectClass,
                     verdict.defectProbability.flatMap { $0.isFinite ? $0 : nil },
-                    verdict.defectSet.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }, id,
+                    verdict.defectSet.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) },
+                    verdict.versionID, id,
                 ])
             try requireTransition(db, id: id, to: "done")
             if let map = verdict.map {

@@ -139,6 +139,59 @@ extension VerdictStore {
                 );
                 """)
         }
+        migrator.registerMigration("v5-model-versions") { db in
+            // Versions of a station's model: the learned prompts and few-shot parts behind its
+            // verdicts, how they were judged, and which one is in force (at most one active per
+            // station, enforced by the partial unique index). Training jobs carry the progress
+            // `inspectctl retrain --status` shows; a verdict names its version by id.
+            try db.execute(sql: """
+                CREATE TABLE model_versions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    station TEXT NOT NULL,
+                    base TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'candidate', 'rejected', 'retired')),
+                    source TEXT NOT NULL CHECK (source IN ('configured', 'trained', 'imported')),
+                    parent_id INTEGER REFERENCES model_versions (id) ON DELETE SET NULL,
+                    created_at REAL NOT NULL,
+                    activated_at REAL,
+                    prompts BLOB,
+                    prompts_hash TEXT,
+                    memory_bank BLOB,
+                    classifier TEXT,
+                    review_threshold REAL,
+                    fail_threshold REAL,
+                    threshold_method TEXT,
+                    training_label_ids TEXT NOT NULL DEFAULT '[]',
+                    heldout_label_ids TEXT NOT NULL DEFAULT '[]',
+                    metrics TEXT,
+                    decision TEXT,
+                    note TEXT
+                );
+                CREATE UNIQUE INDEX model_versions_one_active ON model_versions (station) WHERE status = 'active';
+                CREATE INDEX model_versions_on_station ON model_versions (station, id);
+                ALTER TABLE inspections ADD COLUMN version_id INTEGER;
+                CREATE TABLE training_jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    station TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('requested', 'running', 'finished', 'failed', 'cancelled')),
+                    requested_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    pid INTEGER,
+                    phase TEXT,
+                    epoch INTEGER,
+                    epochs INTEGER,
+                    loss REAL,
+                    progress_at REAL,
+                    cancel_requested INTEGER NOT NULL DEFAULT 0,
+                    candidate_id INTEGER REFERENCES model_versions (id) ON DELETE SET NULL,
+                    message TEXT,
+                    CHECK ((state IN ('finished', 'failed', 'cancelled')) = (finished_at IS NOT NULL))
+                );
+                CREATE INDEX training_jobs_on_state ON training_jobs (state, id);
+                """)
+        }
         return migrator
     }
 

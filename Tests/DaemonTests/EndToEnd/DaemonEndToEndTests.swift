@@ -159,19 +159,7 @@ import Testing
         try h.start()
         for i in 0..<6 { try h.writeInPlace("lab-\(i).png", try h.pngBytes()) }
         let rows = try h.waitForFinished(6, timeout: 60)
-        let ctl = DaemonHarness.binary.deletingLastPathComponent().appendingPathComponent("inspectctl")
-        func run(_ args: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = ctl
-            p.arguments = args + ["--db", h.database]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
-        }
+        func run(_ args: [String]) throws -> (Int32, String) { try h.inspectctl(args) }
         for (i, row) in rows.enumerated() {
             let args = i < 4 ? ["label", "\(row.id)", "good"] : ["label", "\(row.id)", "defect", "--class", i == 4 ? "scratch" : "spot"]
             let (status, text) = try run(args)

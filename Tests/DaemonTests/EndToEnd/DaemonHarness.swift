@@ -81,6 +81,21 @@ final class DaemonHarness: @unchecked Sendable {
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// Runs the real inspectctl next to inspectd against this harness's database; stdout and
+    /// stderr together.
+    func inspectctl(_ args: [String]) throws -> (status: Int32, text: String) {
+        let p = Process()
+        p.executableURL = Self.binary.deletingLastPathComponent().appendingPathComponent("inspectctl")
+        p.arguments = args + ["--db", database]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
     /// Starts inspectd and waits for READY=1.
     func start(timeout: Double = 60, watchdogUsec: Int? = nil) throws {
         let p = Process()
