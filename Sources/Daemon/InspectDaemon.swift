@@ -444,8 +444,9 @@ public final class InspectDaemon {
 
     private func statusLine() -> String {
         let queue: Int = (try? store?.queueDepth()) ?? 0
-        return String(format: "processed %d, queue %d, %.1f img/min", processed, queue,
-                      throughput.perMinute(now: Self.now()))
+        let line = String(format: "processed %d, queue %d, %.1f img/min", processed, queue,
+                          throughput.perMinute(now: Self.now()))
+        return retraining?.runningJob.map { line + ", training job \($0)" } ?? line
     }
 
     private func pingWatchdogIfDue() {

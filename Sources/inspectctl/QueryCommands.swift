@@ -144,6 +144,14 @@ struct StatusCommand: ParsableCommand {
                 print("few-shot:   \(c.station): \(c.goodCount) good, \(c.defectCount) defect labels; \(t); "
                       + "classifier \(c.classifier ?? "none"); \(c.note)")
             }
+            for (station, v) in ((try? db.activeVersionSummaries()) ?? [:]).sorted(by: { $0.key < $1.key }) {
+                print("version:    \(station): \(v.id) (\(v.source.rawValue)) since \(TimeExpression.format(v.activatedAt ?? v.createdAt))")
+            }
+            for job in ((try? db.trainingJobs(open: true)) ?? []).reversed() {
+                let epoch = job.epoch.map { e in " epoch \(e)/\(job.epochs ?? 0)" } ?? ""
+                let loss = job.loss.map { String(format: " loss %.4f", $0) } ?? ""
+                print("training:   \(job.station): job \(job.id) \(job.state.rawValue) (\(job.trigger)) \(job.phase ?? "")\(epoch)\(loss)")
+            }
             print("latest:")
             print(RecordFormatter.tableHeader())
             latest.forEach { print(RecordFormatter.tableRow($0)) }

@@ -152,6 +152,11 @@ import Testing
         let (status, list) = try Self.run(h, ["model", "list"])
         #expect(status == 0, "\(list)")
         #expect(list.contains("promoted"), "\(list)")
+        let (_, overview) = try Self.run(h, ["status"])
+        #expect(overview.contains("version:    line1: \(candidate.id) (trained)"), "\(overview)")
+        let (jobsStatus, jobs) = try Self.run(h, ["retrain", "--status", "--format", "json"])
+        #expect(jobsStatus == 0, "\(jobs)")
+        #expect(jobs.contains("\"finished\""), "\(jobs)")
 
         let (rollbackStatus, rollbackText) = try Self.run(h, ["model", "rollback"])
         #expect(rollbackStatus == 0, "\(rollbackText)")
@@ -202,6 +207,62 @@ import Testing
         Thread.sleep(forTimeInterval: 2.5)
         done += 1
         #expect(try Self.verdictVersion(h, name: "after-rejection.png", done: done) == good.id)
+        #expect(h.stop() == 0)
+    }
+
+    /// A long job runs in a separate process at idle priority (SCHED_IDLE, nice 19, one BLAS
+    /// thread), reports its epochs, stops on `inspectctl retrain --cancel`, and the daemon keeps
+    /// scoring meanwhile; killing a worker with SIGKILL is recorded as a failed job.
+    @Test func trainingRunsAtIdlePriorityAndCanBeCancelledOrDie() throws {
+        let h = try DaemonHarness()
+        try h.writeConfig(extra: Self.retrainConfig(["epochs": "10000", "after_labels": "0"]))
+        try h.start()
+        var parts = Parts(state: 7)
+        var done = 0
+        _ = try Self.dropAndLabel(h, parts: &parts, good: 4, defect: 4, tag: "lab", alreadyDone: done)
+        done += 8
+        for attempt in 0..<2 {
+            let (status, text) = try Self.run(h, ["retrain", "--now"])
+            #expect(status == 0, "\(text)")
+            // Wait until the worker is past encoding and into its epochs.
+            var running: TrainingJob?
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let job = try VerdictStore.openReadOnly(path: h.database).trainingJobs().first
+                if let job, job.state == .running, (job.epoch ?? 0) >= 1 {
+                    running = job
+                    break
+                }
+                Thread.sleep(forTimeInterval: 0.3)
+            }
+            let job = try #require(running, "job reached its first epoch; stderr: \(h.stderrText())")
+            let pid = try #require(job.pid)
+            #expect(pid != h.process?.processIdentifier)
+            let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+            let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+            // After "(comm)": field 3 is fields[0]; nice is field 19, policy field 41.
+            #expect(fields[16] == "19", "nice of the training process")
+            #expect(fields[38] == "5", "SCHED_IDLE policy of the training process")
+            let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
+            #expect(String(decoding: environ, as: UTF8.self).contains("OPENBLAS_NUM_THREADS=1"))
+
+            // Inspection goes on while it trains.
+            done += 1
+            #expect(try Self.verdictVersion(h, name: "during-\(attempt).png", done: done) != nil)
+
+            if attempt == 0 {
+                let (cancelStatus, cancelText) = try Self.run(h, ["retrain", "--cancel"])
+                #expect(cancelStatus == 0, "\(cancelText)")
+                let ended = try Self.waitForJob(h, count: 1, timeout: 60)
+                #expect(ended.state == .cancelled, "\(ended.message ?? "-")")
+            } else {
+                kill(pid, SIGKILL)
+                let ended = try Self.waitForJob(h, count: 2, timeout: 60)
+                #expect(ended.state == .failed)
+                #expect(ended.message?.contains("signal 9") == true, "\(ended.message ?? "-")")
+            }
+            #expect(try VerdictStore.openReadOnly(path: h.database).versions(station: "line1").filter { $0.source == .trained }.isEmpty)
+        }
         #expect(h.stop() == 0)
     }
 }
