@@ -157,7 +157,10 @@ public struct RetrainWorker {
         let incumbent = try tuning.evaluate(inspector: activeInspector, examples: examples, training: split.training,
                                             heldOut: split.heldOut)
         let rule = PromotionRule(margin: tuning.settings.margin)
-        let decision = rule.decide(candidate: candidate.scores, active: incumbent.scores)
+        var decision = rule.decide(candidate: candidate.scores, active: incumbent.scores)
+        if let diverged = trained.epochs.first(where: { !$0.meanLoss.isFinite }) {
+            decision = (false, "rejected: training diverged (loss \(diverged.meanLoss) at epoch \(diverged.index)); lower learning_rate")
+        }
         let heldOutDefects = split.heldOut.filter { examples[$0].image.isDefect }.count
         let metrics = VersionMetrics(candidate: candidate.scores, active: incumbent.scores,
                                      heldOutGood: split.heldOut.count - heldOutDefects, heldOutDefect: heldOutDefects,

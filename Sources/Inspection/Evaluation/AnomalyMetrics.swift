@@ -60,7 +60,7 @@ public enum AnomalyMetrics {
     /// F1 of "score ≥ threshold means defect" at a fixed threshold (0 when nothing is
     /// predicted or labeled defective); nil without scores.
     public static func f1(scores: [Double], labels: [Bool], threshold: Double) -> Double? {
-        guard !scores.isEmpty, scores.count == labels.count else { return nil }
+        guard !scores.isEmpty, scores.count == labels.count, !scores.contains(where: \.isNaN) else { return nil }
         var tp = 0, fp = 0, fn = 0
         for (score, defect) in zip(scores, labels) {
             let flagged = score >= threshold

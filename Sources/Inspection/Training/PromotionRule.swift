@@ -19,8 +19,11 @@ public struct PromotionRule: Sendable, Equatable {
         let f1Drop = active.f1 - candidate.f1
         let figures = "held-out AUROC \(f(candidate.auroc)) vs active \(f(active.auroc)), "
             + "F1 \(f(candidate.f1)) vs \(f(active.f1)) (margin \(f(margin)))"
-        if aurocDrop > margin { return (false, "rejected: AUROC worse by \(f(aurocDrop)); " + figures) }
-        if f1Drop > margin { return (false, "rejected: F1 worse by \(f(f1Drop)); " + figures) }
+        // A drop equal to the margin as written (0.90 → 0.88 at 0.02) is allowed, whatever
+        // the binary rounding of the difference.
+        let tolerance = 1e-9
+        if aurocDrop > margin + tolerance { return (false, "rejected: AUROC worse by \(f(aurocDrop)); " + figures) }
+        if f1Drop > margin + tolerance { return (false, "rejected: F1 worse by \(f(f1Drop)); " + figures) }
         return (true, "promoted: " + figures)
     }
 }

@@ -128,6 +128,10 @@ extension VerdictStore {
     /// Records how a candidate was judged (promotion goes through `activateVersion`).
     public func updateVersionDecision(id: Int64, status: ModelVersionStatus, decision: String) throws {
         try requireWritable()
+        guard status != .active else {
+            throw InspectionError.invalidSetting(name: "status", value: status.rawValue,
+                                                 reason: "a version becomes active only through activateVersion")
+        }
         try write { db in
             try db.execute(sql: "UPDATE model_versions SET status = ?, decision = ? WHERE id = ? AND status != 'active'",
                            arguments: [status.rawValue, decision, id])
@@ -163,8 +167,18 @@ extension VerdictStore {
 
     static func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
 
+    /// JSON with non-finite numbers spelled out, so a diverged epoch loss does not lose the
+    /// version's other figures.
     static func json<T: Encodable>(_ value: T) -> String {
-        (try? String(decoding: JSONEncoder().encode(value), as: UTF8.self)) ?? "null"
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
+    }
+
+    static var jsonDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
     }
 }
 
@@ -193,7 +207,7 @@ extension ModelVersionRecord {
             classifier: try row.decode(atIndex: 11), reviewThreshold: try row.decode(atIndex: 12),
             failThreshold: try row.decode(atIndex: 13), thresholdMethod: try row.decode(atIndex: 14),
             trainingLabelIDs: try ids(15), heldOutLabelIDs: try ids(16),
-            metrics: metricsText.flatMap { try? JSONDecoder().decode(VersionMetrics.self, from: Data($0.utf8)) },
+            metrics: metricsText.flatMap { try? VerdictStore.jsonDecoder.decode(VersionMetrics.self, from: Data($0.utf8)) },
             decision: try row.decode(atIndex: 18), note: try row.decode(atIndex: 19))
     }
 }

@@ -64,7 +64,8 @@ extension VerdictStore {
                       [phase, epoch, epochs, Self.finite(loss), time], requireState: "running")
     }
 
-    /// Ends a job (finished, failed or cancelled), unless it has already ended.
+    /// Ends a job (finished, failed or cancelled); `invalidSetting` when it has already ended
+    /// (the first outcome recorded stands).
     public func finishTrainingJob(id: Int64, state: TrainingJob.State, candidateID: Int64? = nil, message: String,
                                   at time: Double) throws {
         guard state.isFinal else {
