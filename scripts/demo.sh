@@ -48,6 +48,10 @@ cat <<MSG
  Query:      $bin/inspectctl verdicts --db $root/db/inspectd.db
              $bin/inspectctl status --db $root/db/inspectd.db
              $bin/inspectctl show ID --db $root/db/inspectd.db --overlay /tmp/overlay.png
+ Label:      $bin/inspectctl label ID good|defect [--mask M.png] --db $root/db/inspectd.db
+             (20 new labels of a station retrain its prompts; see [retrain] in config/inspectd.toml)
+ Versions:   $bin/inspectctl model list --db $root/db/inspectd.db
+             $bin/inspectctl retrain --status --db $root/db/inspectd.db
  Stop:       Ctrl-C (finishes the current image, then exits)
 ==============================================================================
 MSG
