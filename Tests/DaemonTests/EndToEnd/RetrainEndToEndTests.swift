@@ -265,4 +265,24 @@ import Testing
         }
         #expect(h.stop() == 0)
     }
+
+    /// `every_hours` starts a job on schedule (here every 3.6 s) without new labels; a job
+    /// that cannot run (too few labels per class) fails with the reason and is not retried
+    /// in a loop until the next period.
+    @Test func scheduleStartsAJobAndTooFewLabelsFailWithTheReason() throws {
+        let h = try DaemonHarness()
+        try h.writeConfig(extra: Self.retrainConfig(["after_labels": "0", "every_hours": "0.001", "min_labels_per_class": "6"]))
+        try h.start()
+        var parts = Parts(state: 99)
+        _ = try Self.dropAndLabel(h, parts: &parts, good: 4, defect: 4, tag: "lab", alreadyDone: 0)
+        let job = try Self.waitForJob(h, count: 1, timeout: 60)
+        #expect(job.trigger == "schedule")
+        #expect(job.state == .failed)
+        #expect(job.message?.contains("good labels") == true || job.message?.contains("defect labels") == true,
+                "\(job.message ?? "-")")
+        #expect(job.message?.contains("at least 6") == true, "\(job.message ?? "-")")
+        let jobs = try VerdictStore.openReadOnly(path: h.database).trainingJobs()
+        #expect(jobs.count == 1, "one job per period, not a retry loop")
+        #expect(h.stop() == 0)
+    }
 }
