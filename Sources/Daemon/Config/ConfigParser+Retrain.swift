@@ -2,7 +2,7 @@ import Inspection
 
 extension ConfigParser {
     static let retrainKeys = ["enabled", "after_labels", "every_hours", "epochs", "batch_size", "learning_rate",
-                              "holdout_fraction", "min_labels_per_class", "margin", "start", "threads", "niceness",
+                              "holdout_fraction", "min_labels_per_class", "max_labels_per_class", "margin", "start", "threads", "niceness",
                               "keep_versions", "seed", "context_length", "prompt_depth", "deep_prompt_length"]
 
     /// `[retrain]`.
@@ -31,6 +31,14 @@ extension ConfigParser {
             c.tuning.heldOutFraction = v
         }
         if let v = try count("min_labels_per_class", 2...100_000) { c.tuning.minimumPerClass = v }
+        if let v = try count("max_labels_per_class", 2...100_000) {
+            guard v >= c.tuning.minimumPerClass else {
+                throw r.error("max_labels_per_class", "must be at least min_labels_per_class (\(c.tuning.minimumPerClass))")
+            }
+            c.tuning.maxLabelsPerClass = v
+        } else {
+            c.tuning.maxLabelsPerClass = max(c.tuning.maxLabelsPerClass, c.tuning.minimumPerClass)
+        }
         if let v = try r.double("margin") {
             guard v >= 0, v <= 1 else { throw r.error("margin", "must be between 0 and 1") }
             c.tuning.margin = v

@@ -112,7 +112,14 @@ public struct RetrainWorker {
         let fewShot = configuration.fewShot.enabled ? try configuration.fewShot.settings() : nil
         let tuning = PromptTuning(settings: configuration.retrain.tuning, fewShot: fewShot)
 
-        let labels = try store.trainingLabels(station: station.name)
+        let all = try store.trainingLabels(station: station.name)
+        let labels = tuning.selectLabels(all)
+        if labels.count < all.count {
+            logger.info("using the newest labels only", metadata: [
+                "training.job": "\(job.id)", "training.labels": "\(labels.count) of \(all.count)",
+                "training.max_labels_per_class": "\(tuning.settings.maxLabelsPerClass)",
+            ])
+        }
         progress("encoding \(labels.count) labeled images")
         let (examples, skipped) = PromptTuning.examples(inspector: activeInspector, labels: labels, shouldContinue: shouldContinue)
         guard shouldContinue() else { return cancelled }

@@ -16,6 +16,18 @@ public struct PromptTuning: Sendable {
         self.fewShot = fewShot
     }
 
+    /// The labels a job uses: the newest `maxLabelsPerClass` good and defect labels, in their
+    /// original order.
+    public func selectLabels(_ labels: [Label]) -> [Label] {
+        let cap = max(1, settings.maxLabelsPerClass)
+        var keep = Set<Int64>()
+        for kind in [LabelKind.good, .defect] {
+            let newest = labels.filter { $0.kind == kind }.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(cap)
+            keep.formUnion(newest.map(\.id))
+        }
+        return labels.filter { keep.contains($0.id) }
+    }
+
     /// Encodes every labeled image with `inspector`. A file that is gone, unreadable or whose
     /// content no longer matches its label is skipped with the reason; so is a bad mask.
     public static func examples(inspector: Inspector, labels: [Label],

@@ -11,6 +11,9 @@ public struct PromptTuningSettings: Sendable, Equatable {
     public var heldOutFraction = 0.25
     /// Fewest labels per class (good, defect) before a retraining is attempted.
     public var minimumPerClass = 4
+    /// Newest labels per class a job uses: the frozen image side costs memory per image
+    /// (about 25 MB for ViT-L at 518), so this bounds the training process.
+    public var maxLabelsPerClass = 64
     /// Largest tolerated drop of held-out AUROC / F1 against the active version.
     public var margin = 0.02
     /// Start from AnomalyCLIP's random init instead of the active version's prompts.

@@ -117,6 +117,12 @@ import Testing
         #expect(c.tuning.epochs == 3 && c.tuning.startFromScratch)
     }
 
+    @Test func labelCapFollowsTheMinimumWhenNotWritten() throws {
+        #expect(try retrain("").tuning.maxLabelsPerClass == 64)
+        #expect(try retrain("max_labels_per_class = 12").tuning.maxLabelsPerClass == 12)
+        #expect(try retrain("min_labels_per_class = 100").tuning.maxLabelsPerClass == 100)
+    }
+
     // MARK: bad values
 
     @Test func outOfRangeCountsAreRejected() {
@@ -127,6 +133,9 @@ import Testing
         expectRejected("batch_size = 0", key: "batch_size", value: "0", problem: "between 1 and 1024")
         expectRejected("batch_size = 1025", key: "batch_size", value: "1025")
         expectRejected("min_labels_per_class = 1", key: "min_labels_per_class", value: "1", problem: "between 2 and")
+        expectRejected("max_labels_per_class = 1", key: "max_labels_per_class", value: "1", problem: "between 2 and")
+        expectRejected("min_labels_per_class = 8\nmax_labels_per_class = 6", key: "max_labels_per_class", value: "6",
+                       problem: "at least min_labels_per_class (8)")
         expectRejected("threads = 0", key: "threads", value: "0", problem: "between 1 and 256")
         expectRejected("threads = 257", key: "threads", value: "257")
         expectRejected("niceness = -1", key: "niceness", value: "-1", problem: "between 0 and 19")
