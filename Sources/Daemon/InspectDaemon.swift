@@ -36,6 +36,7 @@ public final class InspectDaemon {
     private var lastWatchdog = 0.0
     private var lastHeartbeat = 0.0
     private var lastRetention = 0.0
+    private var lastVersionCheck = 0.0
     private var state = "starting"
     private var stopRequested = false
     /// Files a scan found still changing: recorded once their mtime has been stable for
@@ -123,6 +124,7 @@ public final class InspectDaemon {
                 }
             }
             pingWatchdogIfDue()
+            followActiveVersionsIfDue()
             if let item = try store.claimNext(at: Self.now()) {
                 process(item)
                 continue
@@ -378,6 +380,19 @@ public final class InspectDaemon {
             classifier: model.classifier?.method.rawValue, note: model.calibrationNote, updatedAt: Self.now()))
     }
 
+    /// Checked before an image is claimed (at most twice a second), so an image dropped after
+    /// a switch was made in the database is scored by the new version.
+    private func followActiveVersionsIfDue() {
+        let now = Self.monotonic()
+        guard let store, now - lastVersionCheck >= 0.5 else { return }
+        lastVersionCheck = now
+        do {
+            followActiveVersions(try store.activeVersionSummaries().mapValues(\.id))
+        } catch {
+            logger.warning("cannot read active model versions: \(error)")
+        }
+    }
+
     /// Follows `inspectctl model activate/rollback` and promotions by the training process:
     /// a station whose active version changed in the database is rebuilt on it. A version
     /// that cannot be loaded is logged once and the station keeps its current one.
@@ -462,11 +477,10 @@ public final class InspectDaemon {
         let now = Self.monotonic()
         guard now - lastHeartbeat >= 2 else { return }
         lastHeartbeat = now
-        guard let store else { return }
+        guard let store, let retraining else { return }
         do {
             let active = try store.activeVersionSummaries()
-            followActiveVersions(active.mapValues(\.id))
-            retraining?.tick(configuration: configuration, activeVersions: active.mapValues { ($0.id, $0.createdAt) })
+            retraining.tick(configuration: configuration, activeVersions: active.mapValues { ($0.id, $0.createdAt) })
         } catch {
             logger.warning("cannot read model versions: \(error)")
         }
