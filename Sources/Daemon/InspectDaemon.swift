@@ -339,7 +339,7 @@ public final class InspectDaemon {
         loader.status = { [notifier] in notifier.status($0) }
         for station in config.stations {
             let ic = config.inspectorConfiguration(for: station)
-            let key = "\(ic.modelPath)|\(ic.modelConfigPath ?? "")"
+            let key = Self.modelKey(ic)
             let entry: (model: CLIPModel, hash: String)
             if let cached = loaded[key] ?? models[key] {
                 entry = cached
@@ -369,6 +369,11 @@ public final class InspectDaemon {
         stations = built
         models = loaded
         unusableVersions = []
+    }
+
+    /// Stations on the same checkpoint and config share one loaded model.
+    static func modelKey(_ ic: InspectorConfiguration) -> String {
+        "\(ic.modelPath)|\(ic.modelConfigPath ?? "")"
     }
 
     /// `station_calibration` for `inspectctl status`: what the station's version calibrated.
@@ -403,7 +408,7 @@ public final class InspectDaemon {
             do {
                 let version = try store.version(id: id)
                 let ic = runtime.inspector.configuration
-                let key = "\(ic.modelPath)|\(ic.modelConfigPath ?? "")"
+                let key = Self.modelKey(ic)
                 guard let entry = models[key] else { continue }
                 let promptsHash = try configuration.model.promptsPath.map { try ContentHash.sha256(file: $0) }
                 let base = VersionLoader.Base(station: runtime.configuration, config: configuration, model: entry.model,

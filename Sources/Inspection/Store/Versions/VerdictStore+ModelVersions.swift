@@ -22,15 +22,9 @@ extension VerdictStore {
         }
     }
 
-    /// Active version id per station: cheap enough to poll every few seconds.
+    /// Active version id per station.
     public func activeVersionIDs() throws -> [String: Int64] {
-        try read { db in
-            var ids = [String: Int64]()
-            for row in try Row.fetchAll(db, sql: "SELECT station, id FROM model_versions WHERE status = 'active'") {
-                ids[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1)
-            }
-            return ids
-        }
+        try activeVersionSummaries().mapValues(\.id)
     }
 
     /// Every station's active version without blobs: what the daemon polls.
