@@ -41,24 +41,35 @@ let package = Package(
             path: "Sources/CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
         ),
+        // The domain: decode, preprocess, score, few-shot, evaluation, training. No SQLite.
         .target(
             name: "Inspection",
-            dependencies: ["Engine", "CImageCodecs", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Engine", "CImageCodecs", .product(name: "Logging", package: "swift-log")]
         ),
+        // The SQLite database: the only target that imports GRDB.
+        .target(
+            name: "Store",
+            dependencies: ["Inspection", "Engine", "CImageCodecs", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The TOML configuration: model, parser, validation; shared by inspectd and inspectctl.
+        .target(
+            name: "Config",
+            dependencies: ["Inspection", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // The inspectd process: loop, discovery, processing, stations, systemd.
         .target(
             name: "Daemon",
-            dependencies: ["Inspection", "CSystemd", .product(name: "TOMLKit", package: "TOMLKit"),
+            dependencies: ["Inspection", "Store", "Config", "CSystemd",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "inspectd",
-            dependencies: ["Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["Daemon", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "inspectctl",
-            dependencies: ["Inspection", "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Inspection", "Store", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "engine-bench", dependencies: ["Engine", "Inspection"]),
 
@@ -67,14 +78,28 @@ let package = Package(
             dependencies: ["Engine"],
             resources: [.copy("Fixtures")]
         ),
+        // Helpers shared by the test targets: scratch databases, sample rows, hand-built PNGs.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Store", "Inspection"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "InspectionTests",
-            dependencies: ["Inspection", "Engine"],
+            dependencies: ["Inspection", "Store", "Engine", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "Inspection", "Engine", "TestSupport"]
+        ),
+        .testTarget(
+            name: "ConfigTests",
+            dependencies: ["Config", "Inspection"]
+        ),
+        .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "Inspection", "Engine"]
+            dependencies: ["Daemon", "Store", "Config", "Inspection", "Engine", "TestSupport"]
         ),
     ]
 )

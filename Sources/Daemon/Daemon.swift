@@ -1,4 +1,6 @@
+import Config
 import Inspection
+import Store
 
 /// The `inspectd` process: watcher, queue, systemd integration. Built out by the Daemon issue.
 public enum Daemon {

@@ -1,14 +1,8 @@
 import Inspection
+import Store
 
-/// Every failure of the daemon process: configuration, watching, system calls. Config errors
-/// name the file, the key (e.g. `station[2].folder`) and the offending value.
+/// Every failure of the daemon process: configuration, watching, system calls, the store.
 public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The configuration file could not be read.
-    case configUnreadable(file: String, reason: String)
-    /// The configuration file is not valid TOML.
-    case configSyntax(file: String, line: Int, column: Int, message: String)
-    /// A key has a bad value, is missing, or is unknown.
-    case config(file: String, key: String, value: String, problem: String)
     /// A folder could not be watched (missing, not a directory, inotify limit reached…).
     case watch(path: String, reason: String)
     /// A system call failed.
@@ -22,9 +16,6 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .configUnreadable(file, reason): return "\(file): cannot read configuration: \(reason)"
-        case let .configSyntax(file, line, column, message): return "\(file):\(line):\(column): TOML syntax error: \(message)"
-        case let .config(file, key, value, problem): return "\(file): \(key): \(problem) (got \(value))"
         case let .watch(path, reason): return "\(path): cannot watch: \(reason)"
         case let .system(call, errno, detail): return "\(call) failed (errno \(errno)): \(detail)"
         case let .inspection(error): return error.description

@@ -1,7 +1,9 @@
 import Engine
 import Foundation
 import Glibc
+import Config
 import Inspection
+import Store
 import Logging
 
 /// The inspectd process: discovers images (start-up scan + inotify), records each in the
@@ -441,7 +443,7 @@ public final class InspectDaemon {
             let next = try InspectdConfiguration.load(path: configPath)
             try next.checkFileSystem()
             guard next.database == configuration.database else {
-                throw DaemonError.config(file: configPath, key: "database", value: next.database,
+                throw ConfigError.invalid(file: configPath, key: "database", value: next.database,
                                          problem: "cannot change while running; restart inspectd")
             }
             try buildStations(next)

@@ -1,5 +1,7 @@
 import Foundation
+import Config
 import Inspection
+import Store
 
 /// A short, stable id for "which model produced this verdict": the weights' content hash,
 /// the text side (prompts file hash or ensemble product name) and the scoring settings. Two

@@ -1,5 +1,7 @@
 import Foundation
+import Config
 import Inspection
+import Store
 
 /// Applies a station's `after` policy once a file's outcome is committed: keep it, move it
 /// (keeping its path below the station folder; never overwriting), or delete it. Files that

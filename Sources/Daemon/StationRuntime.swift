@@ -1,4 +1,6 @@
+import Config
 import Inspection
+import Store
 
 /// A configured station with the inspector that scores its images and the model version
 /// behind its verdicts.

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// The images of a labelled dataset folder and what their folders say about them.
 ///

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl eval DATASET`: the metrics papers report, for integrators choosing settings.
 struct EvalCommand: ParsableCommand {

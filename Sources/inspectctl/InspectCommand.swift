@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl inspect FILE...`: loads the model once, scores every file, keeps going past
 /// bad files, and exits non-zero if any failed.

@@ -1,7 +1,8 @@
 import ArgumentParser
-import Daemon
+import Config
 import Foundation
 import Inspection
+import Store
 
 /// Which station a station-wide command (retrain, rollback) means when `--station` is left
 /// out: the only one known, else the operator must say. Known stations are those with

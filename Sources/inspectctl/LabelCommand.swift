@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl label`: QA's judgement of images, written into the verdict log next to the
 /// verdicts so calibration and retraining read both from one place. Four modes, one per

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// `label --import`: labels every image of a dataset folder, one transaction per image, so a
 /// bad file or mask costs only itself — everything before it stays imported and everything

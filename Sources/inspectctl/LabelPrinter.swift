@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// Renders labels as an aligned table or JSON lines. Masks are summarised (present or not,
 /// bytes), never dumped: the PNG is for training tools, which read it from the store.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl model activate ID`: puts a candidate, rejected or retired version into service,
 /// e.g. a candidate QA trusts despite a narrow held-out loss.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl model export ID DIR`: a version's parts as plain files, to archive it, move it
 /// to another line PC or load the prompts in AnomalyCLIP's own code.

@@ -1,8 +1,9 @@
 import ArgumentParser
-import Daemon
+import Config
 import Engine
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl model import-prompts FILE`: brings prompts trained elsewhere (AnomalyCLIP's
 /// prompt learner, converted to safetensors) in as a version of a station. The file is

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl model list`: versions newest first with how each did on held-out labels
 /// against the version active at the time, so QA can see why one was promoted or rejected.

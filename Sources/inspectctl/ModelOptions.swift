@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// The model flags `inspect` and `eval` share: which checkpoint, which text vectors, and the
 /// encoder settings, validated and turned into an `InspectorConfiguration` in one place.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl model rollback`: back to the version the station ran before its current one,
 /// the quick way out when a new version misbehaves on the line.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl model show ID`: every field of one version, blobs summarised by size.
 struct ModelShowCommand: ParsableCommand {

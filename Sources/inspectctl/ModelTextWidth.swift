@@ -1,4 +1,4 @@
-import Daemon
+import Config
 import Engine
 
 /// The text width of the configured model, which learned prompts must match. Read from the

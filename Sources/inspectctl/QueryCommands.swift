@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl verdicts`: the verdict log, filtered like journalctl.
 struct VerdictsCommand: ParsableCommand {

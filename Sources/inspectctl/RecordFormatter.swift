@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// Renders inspection records as a table, JSON lines or CSV (RFC 4180 quoting), the same
 /// columns in every format so exports and screen output agree.

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// Prints inspection results as an aligned table or as JSON lines (one object per file).
 struct ResultPrinter {

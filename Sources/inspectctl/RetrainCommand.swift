@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// `inspectctl retrain`: asks the daemon for a retraining job, cancels one, or shows recent
 /// jobs. The CLI only writes requests into the log; inspectd polls it every few seconds and

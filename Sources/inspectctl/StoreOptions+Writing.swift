@@ -1,4 +1,5 @@
 import Inspection
+import Store
 
 extension StoreOptions {
     /// Opens the existing log for writing (labels), next to a running daemon; missing → exit 3,

@@ -1,7 +1,8 @@
 import ArgumentParser
-import Daemon
+import Config
 import Foundation
 import Inspection
+import Store
 
 /// Where the verdict log is: `--db`, else the `database` key of `--config`, else the default.
 struct StoreOptions: ParsableArguments {

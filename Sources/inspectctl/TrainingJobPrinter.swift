@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// Renders retraining jobs for `retrain --status`: progress at a glance in a table, every
 /// field in JSON. Elapsed time runs until the job ends, then it is the job's duration.

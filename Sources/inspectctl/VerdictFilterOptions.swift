@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inspection
+import Store
 
 /// journalctl-like filters shared by `verdicts`, `stats` and `export`.
 struct VerdictFilterOptions: ParsableArguments {

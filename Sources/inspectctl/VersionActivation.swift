@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// The one way `model activate` and `model rollback` switch a station's version: refuse a
 /// version made for another base (other weights, text side or scoring settings, whose

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// Renders model versions for `model list`, `model show` and `model export`: tables in local
 /// time for people, JSON (snake_case, ISO 8601 UTC) for scripts and for `version.json`.

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// `inspectctl inspect` as a user runs it: the real binary on a folder of good and malformed

@@ -1,4 +1,5 @@
 import Inspection
+import Store
 import Testing
 
 @Test func inspectionModuleLoads() {

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 @Suite struct PNGEncoderTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
+import Config
 import Inspection
+import Store
 import Logging
 
 /// The daemon's side of retraining: decides when a station is due (N new labels, every T

@@ -1,7 +1,9 @@
 import Engine
 import Foundation
 import Glibc
+import Config
 import Inspection
+import Store
 import Logging
 
 /// The body of `inspectd --train-job ID`: the child process the daemon starts for one

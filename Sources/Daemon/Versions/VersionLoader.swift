@@ -1,6 +1,8 @@
 import Engine
 import Foundation
+import Config
 import Inspection
+import Store
 import Logging
 
 /// Turns model versions into running stations: makes sure each station has an active

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Inspection
+import Store
 import Testing
 
 /// The real inspectd binary on a temp folder: readiness over a real NOTIFY_SOCKET, exactly one

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Inspection
+import Store
 
 /// Runs the real `inspectd` binary on a temporary folder with a NOTIFY_SOCKET the test owns,
 /// the fixture's tiny model, and a SQLite database the test reads back.

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// Retraining end to end with the real inspectd and inspectctl binaries, the tiny fixture

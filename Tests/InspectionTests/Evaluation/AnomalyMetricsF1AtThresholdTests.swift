@@ -1,4 +1,5 @@
 import Inspection
+import Store
 import Testing
 
 /// F1 of "score ≥ threshold means defect" at a fixed threshold (the promotion rule's F1 at

@@ -1,4 +1,5 @@
 import Inspection
+import Store
 import Testing
 
 /// Every expected value is computed by hand in the comment next to it, so the tests pin the

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// Seeded SplitMix64, so the Monte Carlo checks are reproducible.

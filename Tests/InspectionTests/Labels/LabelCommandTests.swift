@@ -1,6 +1,8 @@
 import Foundation
 import Inspection
+import Store
 import Testing
+import TestSupport
 
 /// `inspectctl label ID good|defect`, `--list` and `--history` against a real log that the
 /// fixture keeps open for writing, as the running daemon would.

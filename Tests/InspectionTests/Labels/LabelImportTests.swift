@@ -1,6 +1,8 @@
 import Foundation
 import Inspection
+import Store
 import Testing
+import TestSupport
 
 /// `inspectctl label --import` on generated MVTec-style folders: bad files and masks are
 /// reported and skipped without losing the rest, and re-imports supersede instead of piling up.

@@ -1,6 +1,8 @@
 import Foundation
 import Inspection
+import Store
 import Testing
+import TestSupport
 
 /// Masks are training data: only plainly binary PNGs of the image's size get in, and they are
 /// stored in one normal form (8-bit gray, 0/255) whatever the tool that drew them wrote.

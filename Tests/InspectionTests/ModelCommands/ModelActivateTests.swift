@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// `inspectctl model activate` and `model rollback` switch the station's version in the log

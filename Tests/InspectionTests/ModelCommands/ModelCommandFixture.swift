@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// A fresh verdict log with model versions and training jobs written through the store API
 /// (as the daemon writes them), plus a runner for the real `inspectctl` against it.

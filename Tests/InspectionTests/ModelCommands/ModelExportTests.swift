@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// `inspectctl model export ID DIR` writes a version's parts and a version.json describing them.

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// `inspectctl model import-prompts` checks the file against the configured model (the

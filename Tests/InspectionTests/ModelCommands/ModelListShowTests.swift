@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// `inspectctl model list` and `model show` read what the daemon stored, in table and JSON.

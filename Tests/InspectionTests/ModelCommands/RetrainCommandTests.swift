@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// `inspectctl retrain`: requests and cancellations land in `training_jobs`, where the

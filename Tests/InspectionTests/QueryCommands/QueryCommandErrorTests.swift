@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Inspection
+import Store
 import Testing
 
 /// Exit statuses and messages of the query commands when something is wrong: 3 database

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 
 /// A real verdict log in a fresh temp directory, written through the daemon's own store API,
 /// plus a runner for the real `inspectctl` binary against it.

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// `inspectctl status`: whether the daemon is alive (status row's pid exists and its heartbeat

@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// `inspectctl verdicts | show | stats | export` as a QA engineer runs them: the real binary on

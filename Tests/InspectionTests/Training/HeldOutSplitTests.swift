@@ -2,6 +2,7 @@ import Engine
 import Foundation
 @testable import Inspection
 import Testing
+import TestSupport
 
 /// Real zero-shot results from the tiny fixture model, computed once and shared by the
 /// training tests: three different images, so tests can tell which result went where.

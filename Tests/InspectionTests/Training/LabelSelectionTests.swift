@@ -1,4 +1,5 @@
 import Inspection
+import Store
 import Testing
 
 /// A job uses at most `maxLabelsPerClass` labels per class, the newest ones, so the memory of

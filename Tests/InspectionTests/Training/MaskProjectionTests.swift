@@ -1,6 +1,8 @@
 import Foundation
 import Inspection
+import Store
 import Testing
+import TestSupport
 
 /// A QA mask drawn on the original image is carried onto the model's input grid through the
 /// same squash / crop / pad as the image. Every expected grid is worked out by hand from the

@@ -1,4 +1,5 @@
 import Inspection
+import Store
 import Testing
 
 /// A candidate replaces the active version unless its held-out AUROC or F1 is worse by more

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// How labeled examples become training batches, and where training starts. Uses real

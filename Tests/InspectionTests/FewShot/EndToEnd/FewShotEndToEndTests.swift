@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Inspection
+import Store
 import Testing
 
 /// Labels improve the detector: on a generated dataset with two pasted defect types and the

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Inspection
+import Store
 
 /// A small MVTec-AD-style dataset generated on the fly: smooth coloured textures, and two
 /// pasted defect types — "scratch" (a bright diagonal line) and "spot" (a dark disc) — with

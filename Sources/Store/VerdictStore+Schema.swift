@@ -1,0 +1,202 @@
+import Inspection
+import GRDB
+
+extension VerdictStore {
+    /// Named, append-only migrations. Never edit one that has shipped: add another.
+    static var schemaMigrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        // The queue and the log are one table, so "discovered" and "has a verdict" can never
+        // disagree. The CHECKs make "done ⇔ verdict and score", "final ⇔ finished_at" and
+        // "error ⇔ error_kind" properties of the file, not just of this code.
+        migrator.registerMigration("v1-inspections") { db in
+            try db.execute(sql: """
+                CREATE TABLE inspections (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    station TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime REAL NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'queued'
+                        CHECK (state IN ('queued', 'processing', 'done', 'error')),
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    discovered_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    verdict TEXT CHECK (verdict IN ('pass', 'review', 'fail')),
+                    score REAL,
+                    image_probability REAL,
+                    map_maximum REAL,
+                    review_threshold REAL,
+                    fail_threshold REAL,
+                    score_mode TEXT,
+                    model_version TEXT,
+                    decode_ms REAL,
+                    preprocess_ms REAL,
+                    encode_ms REAL,
+                    score_ms REAL,
+                    total_ms REAL,
+                    original_width INTEGER,
+                    original_height INTEGER,
+                    geometry_json TEXT,
+                    error_kind TEXT,
+                    error_message TEXT,
+                    UNIQUE (station, path, content_hash),
+                    CHECK ((state = 'done') = (verdict IS NOT NULL AND score IS NOT NULL)),
+                    CHECK ((state IN ('done', 'error')) = (finished_at IS NOT NULL)),
+                    CHECK ((state = 'error') = (error_kind IS NOT NULL))
+                );
+                CREATE INDEX inspections_on_state_id ON inspections (state, id);
+                CREATE INDEX inspections_on_finished_at ON inspections (finished_at);
+                CREATE INDEX inspections_on_station_finished_at ON inspections (station, finished_at);
+                CREATE INDEX inspections_on_time ON inspections (\(timeExpression));
+                """)
+        }
+
+        // Maps live apart so scans of the log never page through PNG blobs.
+        migrator.registerMigration("v1-maps") { db in
+            try db.execute(sql: """
+                CREATE TABLE maps (
+                    inspection_id INTEGER PRIMARY KEY REFERENCES inspections (id) ON DELETE CASCADE,
+                    width INTEGER NOT NULL CHECK (width > 0),
+                    height INTEGER NOT NULL CHECK (height > 0),
+                    minimum REAL NOT NULL,
+                    maximum REAL NOT NULL,
+                    format_version INTEGER NOT NULL,
+                    png BLOB NOT NULL
+                )
+                """)
+        }
+
+        migrator.registerMigration("v1-daemon-status") { db in
+            try db.execute(sql: """
+                CREATE TABLE daemon_status (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    pid INTEGER NOT NULL,
+                    started_at REAL NOT NULL,
+                    heartbeat_at REAL NOT NULL,
+                    state TEXT NOT NULL,
+                    processed INTEGER NOT NULL,
+                    images_per_minute REAL NOT NULL,
+                    config_path TEXT NOT NULL,
+                    model_version TEXT NOT NULL
+                )
+                """)
+        }
+
+        // QA labels, keyed by content so a label follows the bytes across stations and
+        // imports. History is kept: a relabel sets superseded_at, and the partial unique index
+        // allows one current label per content. ON DELETE SET NULL lets retention remove old
+        // verdicts without losing the labels, which are the expensive part.
+        migrator.registerMigration("v2-labels") { db in
+            try db.execute(sql: """
+                CREATE TABLE labels (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    inspection_id INTEGER REFERENCES inspections (id) ON DELETE SET NULL,
+                    station TEXT,
+                    path TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('good', 'defect')),
+                    defect_class TEXT,
+                    note TEXT,
+                    mask BLOB,
+                    author TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    superseded_at REAL,
+                    source TEXT NOT NULL,
+                    CHECK (kind = 'defect' OR (defect_class IS NULL AND mask IS NULL))
+                );
+                CREATE UNIQUE INDEX labels_current_by_content ON labels (content_hash) WHERE superseded_at IS NULL;
+                CREATE INDEX labels_on_content_hash ON labels (content_hash, id);
+                CREATE INDEX labels_on_inspection_id ON labels (inspection_id);
+                CREATE INDEX labels_on_created_at ON labels (created_at);
+                """)
+        }
+        migrator.registerMigration("v3-fewshot") { db in
+            // What the few-shot parts added to a verdict: the fused score it was taken on, and
+            // the defect type with its probability and conformal prediction set (JSON array).
+            try db.execute(sql: """
+                ALTER TABLE inspections ADD COLUMN fused_score REAL;
+                ALTER TABLE inspections ADD COLUMN defect_class TEXT;
+                ALTER TABLE inspections ADD COLUMN defect_probability REAL;
+                ALTER TABLE inspections ADD COLUMN defect_set TEXT;
+                """)
+        }
+        migrator.registerMigration("v4-station-calibration") { db in
+            // The few-shot state each station runs with: calibrated thresholds (or why not) and
+            // how many labels they rest on, for `inspectctl status`.
+            try db.execute(sql: """
+                CREATE TABLE station_calibration (
+                    station TEXT PRIMARY KEY,
+                    review REAL,
+                    fail REAL,
+                    method TEXT,
+                    good_count INTEGER NOT NULL,
+                    defect_count INTEGER NOT NULL,
+                    classifier TEXT,
+                    note TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v5-model-versions") { db in
+            // Versions of a station's model: the learned prompts and few-shot parts behind its
+            // verdicts, how they were judged, and which one is in force (at most one active per
+            // station, enforced by the partial unique index). Training jobs carry the progress
+            // `inspectctl retrain --status` shows; a verdict names its version by id.
+            try db.execute(sql: """
+                CREATE TABLE model_versions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    station TEXT NOT NULL,
+                    base TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'candidate', 'rejected', 'retired')),
+                    source TEXT NOT NULL CHECK (source IN ('configured', 'trained', 'imported')),
+                    parent_id INTEGER REFERENCES model_versions (id) ON DELETE SET NULL,
+                    created_at REAL NOT NULL,
+                    activated_at REAL,
+                    prompts BLOB,
+                    prompts_hash TEXT,
+                    memory_bank BLOB,
+                    classifier TEXT,
+                    review_threshold REAL,
+                    fail_threshold REAL,
+                    threshold_method TEXT,
+                    training_label_ids TEXT NOT NULL DEFAULT '[]',
+                    heldout_label_ids TEXT NOT NULL DEFAULT '[]',
+                    metrics TEXT,
+                    decision TEXT,
+                    note TEXT
+                );
+                CREATE UNIQUE INDEX model_versions_one_active ON model_versions (station) WHERE status = 'active';
+                CREATE INDEX model_versions_on_station ON model_versions (station, id);
+                ALTER TABLE inspections ADD COLUMN version_id INTEGER;
+                CREATE TABLE training_jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    station TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('requested', 'running', 'finished', 'failed', 'cancelled')),
+                    requested_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    pid INTEGER,
+                    phase TEXT,
+                    epoch INTEGER,
+                    epochs INTEGER,
+                    loss REAL,
+                    progress_at REAL,
+                    cancel_requested INTEGER NOT NULL DEFAULT 0,
+                    candidate_id INTEGER REFERENCES model_versions (id) ON DELETE SET NULL,
+                    message TEXT,
+                    CHECK ((state IN ('finished', 'failed', 'cancelled')) = (finished_at IS NOT NULL))
+                );
+                CREATE INDEX training_jobs_on_state ON training_jobs (state, id);
+                """)
+        }
+        return migrator
+    }
+
+    /// The time that filters, ordering and buckets use. Spelled once so the expression index
+    /// `inspections_on_time` matches the queries exactly.
+    static let timeExpression = "coalesce(finished_at, discovered_at)"
+}
