@@ -71,7 +71,8 @@ let package = Package(
             name: "inspectctl",
             dependencies: ["Inspection", "Store", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "engine-bench", dependencies: ["Engine", "Inspection"]),
+        // Benchmarks; Daemon only for the training child's process priority.
+        .executableTarget(name: "engine-bench", dependencies: ["Engine", "Inspection", "Daemon"]),
 
         .testTarget(
             name: "EngineTests",
@@ -81,7 +82,7 @@ let package = Package(
         // Helpers shared by the test targets: scratch databases, sample rows, hand-built PNGs.
         .target(
             name: "TestSupport",
-            dependencies: ["Store", "Inspection"],
+            dependencies: ["Store", "Inspection", "Engine"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
@@ -99,7 +100,8 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "Store", "Config", "Inspection", "Engine", "TestSupport"]
+            dependencies: ["Daemon", "Store", "Config", "Inspection", "Engine", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

@@ -1,3 +1,4 @@
+import Daemon
 import Engine
 import Foundation
 import Inspection
@@ -287,7 +288,7 @@ final class StopFlag: @unchecked Sendable {
 /// epoch ({"worker_epoch", "seconds", "mean_loss"}).
 func runRetrainWorker() -> Int32 {
     ComputeBudget.limit(threads: 1)
-    let priority = ComputeBudget.lowerPriority()
+    let priority = ProcessPriority.lowerPriority()
     let stop = StopFlag()
     signal(SIGTERM, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())

@@ -63,6 +63,7 @@ struct InspectCommand: ParsableCommand {
         config.thresholds = try Thresholds(review: reviewThreshold, fail: failThreshold)
         config.decodeLimits.maxPixels = maxPixels
         let inspector = try ModelOptions.inspector(config)
+        let pipeline = StationPipeline(inspector: inspector)
         if let overlayDir {
             try FileManager.default.createDirectory(atPath: overlayDir, withIntermediateDirectories: true)
         }
@@ -72,12 +73,12 @@ struct InspectCommand: ParsableCommand {
         var overlayNames = Set<String>()
         for file in files {
             do {
-                let result = try inspector.inspect(file: file)
+                let judgement = try pipeline.run(file: file)
                 var overlayPath: String?
                 if let overlayDir {
-                    overlayPath = try writeOverlay(result, dir: overlayDir, inspector: inspector, taken: &overlayNames)
+                    overlayPath = try writeOverlay(judgement, dir: overlayDir, inspector: inspector, taken: &overlayNames)
                 }
-                printer.result(result, overlay: overlayPath)
+                printer.result(judgement, overlay: overlayPath)
             } catch {
                 failures += 1
                 FileHandle.standardError.write(Data("inspectctl: \(error)\n".utf8))
@@ -88,8 +89,9 @@ struct InspectCommand: ParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 
-    private func writeOverlay(_ result: InspectionResult, dir: String, inspector: Inspector,
+    private func writeOverlay(_ judgement: StationJudgement, dir: String, inspector: Inspector,
                               taken: inout Set<String>) throws -> String {
+        let result = judgement.result
         let base = URL(fileURLWithPath: result.path).deletingPathExtension().lastPathComponent
         var name = "\(base).overlay.png"
         var n = 2
@@ -101,8 +103,8 @@ struct InspectCommand: ParsableCommand {
         let path = URL(fileURLWithPath: dir).appendingPathComponent(name).path
         let decoded = try inspector.decoder.decode(file: result.path)
         let layers = Float(max(result.scores.layerMaps.count, 1))
-        let caption = String(format: "%@ %.3f", result.verdict.rawValue, result.score)
-        let overlay = OverlayRenderer().render(original: decoded.image, map: result.map, geometry: result.geometry,
+        let caption = String(format: "%@ %.3f", judgement.verdict.rawValue, judgement.score)
+        let overlay = OverlayRenderer().render(original: decoded.image, map: judgement.map, geometry: result.geometry,
                                                range: 0...layers, caption: caption)
         try PNGEncoder.write(try PNGEncoder.encodeRGB8(overlay), to: path)
         return path

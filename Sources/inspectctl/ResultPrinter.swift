@@ -17,18 +17,20 @@ struct ResultPrinter {
               + pad("PREP", 8) + pad("ENCODE", 9) + pad("TOTAL", 9) + "PATH")
     }
 
-    func result(_ r: InspectionResult, overlay: String?) {
+    /// One judged image: verdict and score are the pipeline's final ones.
+    func result(_ j: StationJudgement, overlay: String?) {
+        let r = j.result
         switch format {
         case .table:
             let t = r.timings
-            print(pad(r.verdict.rawValue, 8) + pad(String(format: "%.4f", r.score), 8)
+            print(pad(j.verdict.rawValue, 8) + pad(String(format: "%.4f", j.score), 8)
                   + pad(String(format: "%.4f", r.scores.imageProbabilities.anomalous), 9)
                   + pad(String(format: "%.3f", r.scores.mapMaximum), 8)
                   + pad(ms(t.decode), 9) + pad(ms(t.preprocess), 8) + pad(ms(t.encode), 9) + pad(ms(t.total), 9)
                   + r.path + (overlay.map { "  -> \($0)" } ?? ""))
         case .json:
             var obj: [String: Any] = [
-                "path": r.path, "verdict": r.verdict.rawValue, "score": r.score,
+                "path": r.path, "verdict": j.verdict.rawValue, "score": j.score,
                 "image_probability": Double(r.scores.imageProbabilities.anomalous),
                 "map_max": Double(r.scores.mapMaximum), "source": r.source,
                 "original_size": [r.geometry.originalWidth, r.geometry.originalHeight],

@@ -29,7 +29,7 @@ public struct RetrainWorker {
     public func run() -> Int32 {
         let retrain = configuration.retrain
         ComputeBudget.limit(threads: retrain.threads)
-        let priority = ComputeBudget.lowerPriority(niceness: retrain.niceness)
+        let priority = ProcessPriority.lowerPriority(niceness: retrain.niceness)
         let store: VerdictStore
         do {
             store = try VerdictStore.openForWriting(path: configuration.database, busyTimeout: 30)

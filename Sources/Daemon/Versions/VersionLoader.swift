@@ -143,8 +143,8 @@ struct VersionLoader {
     private func finish(_ base: Base, inspector: Inspector, fewShot: FewShotModel?, versionID: Int64) -> StationRuntime {
         var label = "\(base.id)+v\(versionID)"
         if let fewShot { label += "+fs\(fewShot.goodCount)g\(fewShot.defectCount)d" }
-        return StationRuntime(configuration: base.station, inspector: inspector, modelVersion: label, versionID: versionID,
-                              action: base.action, fewShot: fewShot)
+        return StationRuntime(configuration: base.station, pipeline: StationPipeline(inspector: inspector, fewShot: fewShot),
+                              modelVersion: label, versionID: versionID, action: base.action)
     }
 }
 

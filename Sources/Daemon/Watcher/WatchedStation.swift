@@ -1,3 +1,5 @@
+import Config
+
 /// One camera's drop folder. Stations are named so that every result can be traced back to the
 /// line that produced the image, even when several stations share a disk.
 public struct WatchedStation: Sendable, Equatable {
@@ -19,5 +21,12 @@ public struct WatchedStation: Sendable, Equatable {
         self.folder = folder
         self.recursive = recursive
         self.patterns = patterns
+    }
+}
+
+extension WatchedStation {
+    /// What the watcher needs of a configured station.
+    init(station s: StationConfiguration) {
+        self.init(name: s.name, folder: s.folder, recursive: s.recursive, patterns: s.patterns)
     }
 }

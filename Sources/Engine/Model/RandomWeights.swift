@@ -117,3 +117,8 @@ extension CLIPArchitecture {
         embedDim: 768, textWidth: 768, textLayers: 12, textHeads: 12, textMLPWidth: 3072, contextLength: 77,
         vocabSize: 49408, activation: .quickGELU, layerNormEps: 1e-5)
 }
+
+extension RandomWeights: RandomNumberGenerator {
+    /// The SplitMix64 stream, so seeded code can use the standard library's `random(in:using:)`.
+    public mutating func next() -> UInt64 { nextBits() }
+}

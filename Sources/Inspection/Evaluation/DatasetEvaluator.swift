@@ -144,21 +144,18 @@ public struct DatasetEvaluator {
                 s.classes = classNames.map { DefectClass(name: $0, description: "a photo of a \($0.replacingOccurrences(of: "_", with: " ")) defect") }
             }
             let model = shots > 0 ? try FewShotModel.build(inspector: inspector, encoded: labeled, settings: s) : nil
+            let pipeline = StationPipeline(inspector: inspector, fewShot: model)
             var scores = [Double](), labels = [Bool](), maps = [[Float]](), gts = [[Bool]]()
             var correct = 0, classified = 0
             for item in category.test where !heldOut.contains(item.path) {
                 let r = try result(item.path)
-                if let model {
-                    let o = try model.apply(to: r, inspector: inspector)
-                    scores.append(o.score)
-                    maps.append(o.map.values)
-                    if item.isDefect, let p = try model.classify(r, inspector: inspector) {
-                        classified += 1
-                        if p.className == item.className { correct += 1 }
-                    }
-                } else {
-                    scores.append(r.score)
-                    maps.append(r.map.values)
+                let judged = try pipeline.judge(r)
+                // Without few-shot parts the zero-shot map is kept as the sum over layers, as before.
+                scores.append(judged.score)
+                maps.append(judged.map.values)
+                if item.isDefect, let p = try pipeline.classify(r) {
+                    classified += 1
+                    if p.className == item.className { correct += 1 }
                 }
                 labels.append(item.isDefect)
                 gts.append(masks[item.path] ?? [])

@@ -126,18 +126,13 @@ public struct PromptTuning: Sendable {
     public func evaluate(inspector: Inspector, examples: [TrainingExample], training: [Int],
                          heldOut: [Int]) throws -> PromptEvaluation {
         let rescored = try examples.map { try inspector.rescore($0.result) }
-        var fewShotModel: FewShotModel?
-        var trainingScores = [Double](), heldOutScores = [Double]()
-        if let fewShot {
-            let model = try FewShotModel.build(inspector: inspector, encoded: training.map { (rescored[$0], examples[$0].image) },
-                                               settings: fewShot)
-            fewShotModel = model
-            trainingScores = try training.map { try model.apply(to: rescored[$0], inspector: inspector).score }
-            heldOutScores = try heldOut.map { try model.apply(to: rescored[$0], inspector: inspector).score }
-        } else {
-            trainingScores = training.map { rescored[$0].score }
-            heldOutScores = heldOut.map { rescored[$0].score }
+        let fewShotModel = try fewShot.map {
+            try FewShotModel.build(inspector: inspector, encoded: training.map { (rescored[$0], examples[$0].image) },
+                                   settings: $0)
         }
+        let pipeline = StationPipeline(inspector: inspector, fewShot: fewShotModel)
+        let trainingScores = try training.map { try pipeline.judge(rescored[$0]).score }
+        let heldOutScores = try heldOut.map { try pipeline.judge(rescored[$0]).score }
         var thresholds = fewShotModel?.thresholds
         if thresholds == nil {
             let rates = fewShot.map { ($0.reviewFalseRejectRate, $0.failFalseRejectRate) } ?? (0.05, 0.01)

@@ -3,6 +3,7 @@ import Glibc
 import Inspection
 import Store
 import Testing
+import TestSupport
 
 /// The real inspectd binary on a temp folder: readiness over a real NOTIFY_SOCKET, exactly one
 /// verdict or error per file (in-place writes, atomic renames, nested folders, malformed
@@ -53,17 +54,19 @@ import Testing
 
     /// Five kill -9s at random moments while 500 images arrive (half written in place, half
     /// renamed in, spread over nested folders): exactly 500 rows for 500 files afterwards.
+    /// Seeded: `INSPECTD_CHAOS_SEED` replays a run.
     @Test func killNineFiveTimesDuringA500ImageBurst() throws {
+        var rng = ChaosSeed(test: "killNineFiveTimesDuringA500ImageBurst")
         let h = try DaemonHarness()
         try h.start()
         let total = 500
-        let killAfter = Set((1...5).map { $0 * total / 6 + Int.random(in: -20...20) })
+        let killAfter = Set((1...5).map { $0 * total / 6 + Int.random(in: -20...20, using: &rng) })
         var kills = 0
         for i in 0..<total {
             let name = "burst/\(i / 100)/img-\(i).png"
             if i % 2 == 0 { try h.writeInPlace(name, try h.pngBytes()) } else { try h.writeAtomically(name, try h.pngBytes()) }
             if killAfter.contains(i) {
-                usleep(UInt32.random(in: 0...200_000))
+                usleep(UInt32.random(in: 0...200_000, using: &rng))
                 h.kill9()
                 kills += 1
                 try h.start()

@@ -1,0 +1,136 @@
+import Foundation
+import Inspection
+import Logging
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns files in the station folders into rows of the durable queue: reads inotify events,
+/// scans the folders (at start-up, after an overflow, on reload, and again later when a
+/// scan failed), and holds back scanned files until they have stopped changing — a scan
+/// cannot see whether a writer still has a file open, a completed inotify event can.
+final class Discovery {
+    private let store: VerdictStore
+    private let clock: DaemonClock
+    private let logger: Logger
+    /// Whether a station of that name is configured (files of removed stations are ignored).
+    private let isStation: (String) -> Bool
+    /// Called for a file whose content already has a finished row: its after-processing
+    /// action did not happen before a crash, so it happens now.
+    private let leftover: (ReadyFile, InspectionState) -> Void
+    /// How long a scanned file must be unmodified before it is read.
+    let settleSeconds: Double
+    /// How long to wait before a failed rescan (missing station folder) is tried again.
+    let rescanRetrySeconds: Double
+    /// The folders' watcher; replaced on reload.
+    var watcher: FolderWatcher?
+    /// Files a scan found still changing, recorded once their mtime has been stable.
+    private var unsettled: Set<ReadyFile> = []
+    private var rescanDue: Double?
+
+    init(store: VerdictStore, clock: DaemonClock, logger: Logger, settleSeconds: Double = 2,
+         rescanRetrySeconds: Double = 10, isStation: @escaping (String) -> Bool,
+         leftover: @escaping (ReadyFile, InspectionState) -> Void) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.settleSeconds = settleSeconds
+        self.rescanRetrySeconds = rescanRetrySeconds
+        self.isStation = isStation
+        self.leftover = leftover
+    }
+
+    /// Whether scanned files are waiting to settle (the loop then polls more often).
+    var hasUnsettled: Bool { !unsettled.isEmpty }
+
+    /// Handles everything inotify reported since the last call.
+    func drainEvents() throws {
+        guard let watcher else { return }
+        for event in try watcher.readEvents() {
+            switch event {
+            case let .ready(file):
+                discover(file)
+            case let .found(file):
+                discover(file, fromScan: true)
+            case .overflow:
+                logger.warning("inotify reported lost events (queue overflow or a station folder went away); rescanning")
+                scanOrRetry(reason: "overflow")
+            }
+        }
+    }
+
+    /// Scans every station folder. Throws when a folder cannot be read.
+    func scanAll(reason: String) throws {
+        guard let watcher else { return }
+        let files = try watcher.scan()
+        for file in files { discover(file, fromScan: true) }
+        logger.info("scanned folders", metadata: ["scan.reason": "\(reason)", "scan.files": "\(files.count)",
+                                                  "scan.unsettled": "\(unsettled.count)"])
+    }
+
+    /// A scan whose failure (a vanished station folder) must not stop the other stations:
+    /// it is retried after `rescanRetrySeconds`.
+    func scanOrRetry(reason: String) {
+        do {
+            try scanAll(reason: reason)
+        } catch {
+            logger.error("rescan failed, will retry: \(error)")
+            rescanDue = clock.monotonic + rescanRetrySeconds
+        }
+    }
+
+    /// Runs a rescan that failed earlier, once it is due.
+    func retryRescanIfDue() {
+        guard let due = rescanDue, clock.monotonic >= due else { return }
+        rescanDue = nil
+        scanOrRetry(reason: "retry")
+    }
+
+    /// Records scanned files whose mtime has not moved for `settleSeconds`.
+    func recheckUnsettled() {
+        guard !unsettled.isEmpty else { return }
+        let waiting = unsettled
+        unsettled = []
+        for file in waiting { discover(file, fromScan: true) }
+    }
+
+    /// Records a ready file in the queue (once per content). A file already verdicted whose
+    /// after-processing did not happen (crash in between) gets it now.
+    func discover(_ file: ReadyFile, fromScan: Bool = false) {
+        guard isStation(file.station) else { return }
+        var info = stat()
+        guard stat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
+        let size = Int64(info.st_size)
+        let mtime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) * 1e-9
+        if fromScan && clock.now - mtime < settleSeconds {
+            unsettled.insert(file)
+            return
+        }
+        if !fromScan { unsettled.remove(file) }
+        do {
+            if let known = try store.latestFingerprint(station: file.station, path: file.path),
+               known.size == size, known.mtime == mtime {
+                try finishLeftover(file, hash: known.contentHash)
+                return
+            }
+            let hash = try ContentHash.sha256(file: file.path)
+            let discovered = DiscoveredFile(station: file.station, path: file.path, size: size, mtime: mtime,
+                                            contentHash: hash)
+            if try store.recordDiscovered(discovered, at: clock.now) == nil {
+                try finishLeftover(file, hash: hash)
+            } else {
+                logger.debug("queued", metadata: ["inspection.station": "\(file.station)", "inspection.path": "\(file.path)"])
+            }
+        } catch {
+            logger.error("cannot record discovered file: \(error)",
+                         metadata: ["inspection.station": "\(file.station)", "inspection.path": "\(file.path)"])
+        }
+    }
+
+    private func finishLeftover(_ file: ReadyFile, hash: String) throws {
+        guard let record = try store.record(station: file.station, path: file.path, contentHash: hash),
+              record.state == .done || record.state == .error else { return }
+        leftover(file, record.state)
+    }
+}

@@ -1,0 +1,88 @@
+import Config
+import Foundation
+import Logging
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps the outside world told how the daemon is: `WATCHDOG=1` and `STATUS=` to systemd at
+/// half the watchdog interval (at most every 5 s), the `daemon_status` row that
+/// `inspectctl status` reads, and the retraining schedule's tick, every 2 s.
+final class Heartbeat {
+    private let store: VerdictStore
+    private let notifier: SystemdNotifier
+    private let clock: DaemonClock
+    private let logger: Logger
+    private let configPath: String
+    /// Images finished and images per minute, for the status line.
+    var progress: () -> (processed: Int, perMinute: Double) = { (0, 0) }
+    /// The lowest model version label of the stations, for the status row.
+    var modelVersion: () -> String = { "" }
+    /// The training job running now, if any.
+    var trainingJob: () -> Int64? = { nil }
+    /// Called on every heartbeat (retraining's schedule and child supervision).
+    var onBeat: () -> Void = {}
+    /// Seconds between two status-row writes.
+    let beatInterval: Double
+    private(set) var state = "starting"
+    private let startedAt: Double
+    private var lastWatchdog = -Double.infinity
+    private var lastBeat = -Double.infinity
+
+    init(store: VerdictStore, notifier: SystemdNotifier, clock: DaemonClock, logger: Logger, configPath: String,
+         beatInterval: Double = 2) {
+        self.store = store
+        self.notifier = notifier
+        self.clock = clock
+        self.logger = logger
+        self.configPath = configPath
+        self.beatInterval = beatInterval
+        startedAt = clock.now
+    }
+
+    /// Seconds between watchdog pings: half of `WatchdogSec`, never more than 5.
+    var watchdogPeriod: Double { min(notifier.watchdogInterval.map { $0 / 2 } ?? 5, 5) }
+
+    /// How long the loop may block in poll(): short while scanned files settle.
+    func pollTimeout(settling: Bool) -> Int32 {
+        let seconds = settling ? min(watchdogPeriod, 0.5) : watchdogPeriod
+        return max(Int32(seconds * 1000), 100)
+    }
+
+    /// `processed N, queue N, X img/min[, training job N]`.
+    func statusLine() -> String {
+        let queue: Int = (try? store.queueDepth()) ?? 0
+        let (processed, perMinute) = progress()
+        let line = String(format: "processed %d, queue %d, %.1f img/min", processed, queue, perMinute)
+        return trainingJob().map { line + ", training job \($0)" } ?? line
+    }
+
+    /// `WATCHDOG=1` (when systemd asked for it) and the status line, when due.
+    func pingWatchdogIfDue() {
+        let now = clock.monotonic
+        guard now - lastWatchdog >= watchdogPeriod else { return }
+        lastWatchdog = now
+        if notifier.watchdogInterval != nil { notifier.watchdog() }
+        notifier.status(statusLine())
+    }
+
+    /// The retraining tick and the status row, when due.
+    func beatIfDue() {
+        let now = clock.monotonic
+        guard now - lastBeat >= beatInterval else { return }
+        lastBeat = now
+        onBeat()
+        update(state)
+    }
+
+    /// Writes the `daemon_status` row with `newState` ("starting", "running", "reloading", …).
+    func update(_ newState: String) {
+        state = newState
+        let (processed, perMinute) = progress()
+        let status = DaemonStatus(pid: getpid(), startedAt: startedAt, heartbeatAt: clock.now, state: newState,
+                                  processed: processed, imagesPerMinute: perMinute, configPath: configPath,
+                                  modelVersion: modelVersion())
+        do { try store.updateStatus(status) } catch { logger.warning("cannot write daemon status: \(error)") }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Inspection
+import Logging
+import Store
+
+/// Scores one claimed queue row through its station's pipeline, writes the verdict (or the
+/// error) in one transaction, and then applies the station's after-processing action — in
+/// that order, so a crash in between leaves a finished row whose action is redone on the
+/// next discovery rather than a moved file without a verdict.
+final class ImageProcessor {
+    private let store: VerdictStore
+    private let registry: StationRegistry
+    private let clock: DaemonClock
+    private let logger: Logger
+    /// Called when a file's content changed after it was queued: the new content is queued
+    /// as a new row.
+    var rediscover: (ReadyFile) -> Void = { _ in }
+    /// Images finished (verdict or error) since start.
+    private(set) var processed = 0
+    private var throughput = Throughput()
+
+    init(store: VerdictStore, registry: StationRegistry, clock: DaemonClock, logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Images per minute over the last minute.
+    func imagesPerMinute() -> Double { throughput.perMinute(now: clock.now) }
+
+    func process(_ item: InspectionRecord) {
+        let meta: Logger.Metadata = ["inspection.station": "\(item.station)", "inspection.path": "\(item.path)",
+                                     "inspection.id": "\(item.id)"]
+        guard let station = registry[item.station] else {
+            try? store.fail(id: item.id, kind: "station_removed",
+                            message: "station \(item.station) is no longer configured", timings: nil, at: clock.now)
+            return
+        }
+        do {
+            let hash = try ContentHash.sha256(file: item.path)
+            guard hash == item.contentHash else {
+                try store.fail(id: item.id, kind: "content_changed",
+                               message: "file content changed after discovery (now \(hash.prefix(12))); the new content is queued separately",
+                               timings: nil, at: clock.now)
+                rediscover(ReadyFile(station: item.station, path: item.path))
+                return
+            }
+            let judgement = try station.pipeline.run(file: item.path)
+            let verdict = StoredVerdict(judgement: judgement,
+                                        scoreMode: station.pipeline.inspector.configuration.scoreMode.rawValue,
+                                        modelVersion: station.modelVersion, versionID: station.versionID)
+            try store.complete(id: item.id, with: verdict, at: clock.now)
+            logger.info("verdict", metadata: meta.merging([
+                "verdict.verdict": "\(judgement.verdict.rawValue)", "verdict.score": "\(String(format: "%.4f", judgement.score))",
+                "verdict.ms": "\(String(format: "%.1f", judgement.result.timings.total * 1000))",
+                "verdict.defect": "\(judgement.defect?.className ?? "-")",
+            ]) { $1 })
+            applyAction(station, path: item.path, state: .done)
+        } catch {
+            let kind = (error as? InspectionError)?.kind ?? "internal"
+            do {
+                try store.fail(id: item.id, kind: kind, message: "\(error)", timings: nil, at: clock.now)
+            } catch {
+                logger.error("cannot record the error of an image: \(error)", metadata: meta)
+            }
+            logger.warning("image could not be scored: \(error)", metadata: meta.merging(["verdict.error": "\(kind)"]) { $1 })
+            applyAction(station, path: item.path, state: .error)
+        }
+        processed += 1
+        throughput.record(at: clock.now)
+    }
+
+    /// The station's after-processing (keep, move, delete) for a finished file.
+    func applyAction(_ station: StationRuntime, path: String, state: InspectionState) {
+        do {
+            if let done = try station.action.apply(path: path, state: state) {
+                logger.debug("after processing: \(done)", metadata: ["inspection.path": "\(path)"])
+            }
+        } catch {
+            logger.error("after-processing action failed: \(error)", metadata: ["inspection.path": "\(path)"])
+        }
+    }
+}

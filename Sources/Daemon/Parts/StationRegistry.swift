@@ -1,0 +1,158 @@
+import Config
+import Engine
+import Foundation
+import Inspection
+import Logging
+import Store
+
+/// The stations the daemon scores for, each on its active model version: builds them from
+/// the configuration (sharing loaded checkpoints and the tokenizer), and follows version
+/// switches made in the database by `inspectctl model activate/rollback` or a promotion.
+final class StationRegistry {
+    private let store: VerdictStore
+    private let clock: DaemonClock
+    private let logger: Logger
+    /// Progress for systemd's STATUS line while a version is built.
+    var status: (String) -> Void = { _ in }
+    private(set) var stations: [String: StationRuntime] = [:]
+    private var models: [String: (model: CLIPModel, hash: String)] = [:]
+    private var tokenizer: CLIPTokenizer?
+    /// Versions that failed to load, so the poll does not retry them twice a second.
+    private var unusableVersions: Set<Int64> = []
+    private var lastVersionCheck = -Double.infinity
+    /// The configuration the stations were built from.
+    private(set) var configuration: InspectdConfiguration?
+
+    init(store: VerdictStore, clock: DaemonClock, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+    }
+
+    subscript(name: String) -> StationRuntime? { stations[name] }
+
+    /// Checkpoints in memory: stations on the same checkpoint share one.
+    var loadedModelCount: Int { models.count }
+
+    /// The lowest model version label, for the daemon status row.
+    var modelVersionLabel: String { stations.values.map(\.modelVersion).sorted().first ?? "" }
+
+    /// What a reload puts back when the new configuration fails.
+    struct Snapshot {
+        fileprivate let stations: [String: StationRuntime]
+        fileprivate let models: [String: (model: CLIPModel, hash: String)]
+        fileprivate let configuration: InspectdConfiguration?
+    }
+
+    var snapshot: Snapshot { Snapshot(stations: stations, models: models, configuration: configuration) }
+
+    func restore(_ snapshot: Snapshot) {
+        stations = snapshot.stations
+        models = snapshot.models
+        configuration = snapshot.configuration
+    }
+
+    /// Builds one pipeline per station, sharing loaded models (by path) and the tokenizer,
+    /// each on its station's active model version (created when missing or out of date).
+    func build(_ config: InspectdConfiguration) throws {
+        var built = [String: StationRuntime]()
+        var loaded = [String: (model: CLIPModel, hash: String)]()
+        let tokenizer = try self.tokenizer ?? Self.engine { try CLIPTokenizer() }
+        self.tokenizer = tokenizer
+        var loader = try versionLoader(config, tokenizer: tokenizer)
+        loader.status = status
+        let promptsHash = try config.model.promptsPath.map { try ContentHash.sha256(file: $0) }
+        for station in config.stations {
+            let ic = config.inspectorConfiguration(for: station)
+            let key = Self.modelKey(ic)
+            let entry: (model: CLIPModel, hash: String)
+            if let cached = loaded[key] ?? models[key] {
+                entry = cached
+            } else {
+                let model = try Self.engine { try CLIPModel.load(path: ic.modelPath, options: .init(configPath: ic.modelConfigPath)) }
+                entry = (model, try ContentHash.sha256(file: ic.modelPath))
+                logger.info("model loaded", metadata: ["model.path": "\(ic.modelPath)",
+                                                       "model.architecture": "\(model.architecture)"])
+            }
+            loaded[key] = entry
+            let runtime = try loader.runtime(.init(station: station, config: config, model: entry.model,
+                                                  modelHash: entry.hash, promptsHash: promptsHash), now: clock.now)
+            built[station.name] = runtime
+            try recordCalibration(runtime)
+            logger.info("station ready", metadata: [
+                "inspection.station": "\(station.name)", "version.id": "\(runtime.versionID)",
+                "version.text": "\(runtime.pipeline.inspector.textSource)",
+                "fewshot.thresholds": "\(runtime.pipeline.fewShot?.calibrationNote ?? "none")",
+            ])
+        }
+        stations = built
+        models = loaded
+        configuration = config
+        unusableVersions = []
+    }
+
+    /// Stations on the same checkpoint and config share one loaded model.
+    static func modelKey(_ ic: InspectorConfiguration) -> String {
+        "\(ic.modelPath)|\(ic.modelConfigPath ?? "")"
+    }
+
+    /// Checked before an image is claimed (at most twice a second), so an image dropped after
+    /// a switch was made in the database is scored by the new version.
+    func followActiveVersionsIfDue() {
+        let now = clock.monotonic
+        guard now - lastVersionCheck >= 0.5 else { return }
+        lastVersionCheck = now
+        do {
+            followActiveVersions(try store.activeVersionSummaries().mapValues(\.id))
+        } catch {
+            logger.warning("cannot read active model versions: \(error)")
+        }
+    }
+
+    /// A station whose active version changed in the database is rebuilt on it. A version
+    /// that cannot be loaded is logged once and the station keeps its current one.
+    func followActiveVersions(_ ids: [String: Int64]) {
+        guard let tokenizer, let configuration else { return }
+        for (name, runtime) in stations {
+            guard let id = ids[name], id != runtime.versionID, !unusableVersions.contains(id) else { continue }
+            do {
+                let version = try store.version(id: id)
+                guard let entry = models[Self.modelKey(runtime.pipeline.inspector.configuration)] else { continue }
+                let loader = try versionLoader(configuration, tokenizer: tokenizer)
+                let promptsHash = try configuration.model.promptsPath.map { try ContentHash.sha256(file: $0) }
+                let base = VersionLoader.Base(station: runtime.configuration, config: configuration, model: entry.model,
+                                              modelHash: entry.hash, promptsHash: promptsHash)
+                let next = try loader.runtime(base, version: version)
+                stations[name] = next
+                try recordCalibration(next)
+                logger.notice("switched model version", metadata: [
+                    "inspection.station": "\(name)", "version.from": "\(runtime.versionID)", "version.to": "\(id)",
+                    "version.reason": "\(version.note ?? version.decision ?? "-")",
+                ])
+            } catch {
+                unusableVersions.insert(id)
+                logger.error("cannot switch to model version \(id); keeping version \(runtime.versionID): \(error)",
+                             metadata: ["inspection.station": "\(name)"])
+            }
+        }
+    }
+
+    private func versionLoader(_ config: InspectdConfiguration, tokenizer: CLIPTokenizer) throws -> VersionLoader {
+        VersionLoader(store: store, tokenizer: tokenizer,
+                      fewShot: config.fewShot.enabled ? try config.fewShot.settings() : nil, logger: logger)
+    }
+
+    /// `station_calibration` for `inspectctl status`: what the station's version calibrated.
+    private func recordCalibration(_ runtime: StationRuntime) throws {
+        guard let model = runtime.pipeline.fewShot else { return }
+        try store.updateCalibration(StationCalibration(
+            station: runtime.configuration.name, review: model.thresholds?.review, fail: model.thresholds?.fail,
+            method: model.thresholds?.method, goodCount: model.goodCount, defectCount: model.defectCount,
+            classifier: model.classifier?.method.rawValue, note: model.calibrationNote, updatedAt: clock.now))
+    }
+
+    /// Engine errors reach the daemon wrapped like every other inspection failure.
+    private static func engine<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as EngineError { throw DaemonError.inspection(.engine(e)) }
+    }
+}

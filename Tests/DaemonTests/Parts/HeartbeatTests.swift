@@ -1,0 +1,67 @@
+@testable import Daemon
+import Foundation
+import Store
+import Testing
+
+/// Watchdog, STATUS= and the status row on a real notify socket, with a manual clock.
+@Suite struct HeartbeatTests {
+    static func heartbeat(_ fx: PartsFixture, listener: DatagramListener, watchdogSeconds: Int) -> Heartbeat {
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": listener.address,
+                                                     "WATCHDOG_USEC": "\(watchdogSeconds * 1_000_000)",
+                                                     "WATCHDOG_PID": "\(getpid())"])
+        return Heartbeat(store: fx.store, notifier: notifier, clock: fx.clock, logger: fx.logger, configPath: fx.configPath)
+    }
+
+    @Test func theWatchdogIsPingedAtHalfItsIntervalWithTheStatusLine() throws {
+        let fx = try PartsFixture()
+        let listener = try DatagramListener(abstract: false)
+        let h = Self.heartbeat(fx, listener: listener, watchdogSeconds: 4)
+        h.progress = { (7, 3.5) }
+        h.trainingJob = { 12 }
+        #expect(h.watchdogPeriod == 2)
+        h.pingWatchdogIfDue()
+        let first = try #require(listener.receive())
+        #expect(first.contains("WATCHDOG=1"))
+        fx.clock.advance(1)
+        h.pingWatchdogIfDue()
+        // Drain whatever the first ping sent (WATCHDOG and STATUS may be separate datagrams).
+        var afterOneSecond = [String]()
+        while let d = listener.receive(timeoutMilliseconds: 50) { afterOneSecond.append(d) }
+        #expect(!afterOneSecond.contains { $0.contains("WATCHDOG=1") }, "\(afterOneSecond)")
+        fx.clock.advance(1)
+        h.pingWatchdogIfDue()
+        var afterTwo = [String]()
+        while let d = listener.receive(timeoutMilliseconds: 200) { afterTwo.append(d) }
+        #expect(afterTwo.contains { $0.contains("WATCHDOG=1") }, "\(afterTwo)")
+        #expect(afterTwo.contains { $0.contains("STATUS=processed 7, queue 0, 3.5 img/min, training job 12") }, "\(afterTwo)")
+    }
+
+    @Test func pollNeverSleepsPastTheNextPingAndShortensWhileFilesSettle() throws {
+        let fx = try PartsFixture()
+        let listener = try DatagramListener(abstract: false)
+        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 4).pollTimeout(settling: false) == 2000)
+        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 60).pollTimeout(settling: false) == 5000)
+        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 60).pollTimeout(settling: true) == 500)
+    }
+
+    @Test func theStatusRowAndTheRetrainingTickRunEveryTwoSeconds() throws {
+        let fx = try PartsFixture()
+        let listener = try DatagramListener(abstract: false)
+        let h = Self.heartbeat(fx, listener: listener, watchdogSeconds: 60)
+        var beats = 0
+        h.onBeat = { beats += 1 }
+        h.progress = { (3, 1) }
+        h.modelVersion = { "tiny+v1" }
+        h.update("running")
+        h.beatIfDue()
+        fx.clock.advance(1.5)
+        h.beatIfDue()
+        #expect(beats == 1)
+        fx.clock.advance(0.5)
+        h.beatIfDue()
+        #expect(beats == 2)
+        let row = try #require(try fx.store.status())
+        #expect(row.state == "running" && row.processed == 3 && row.modelVersion == "tiny+v1" && row.pid == getpid())
+        #expect(abs(row.heartbeatAt - fx.clock.now) < 1e-6)
+    }
+}

@@ -1,0 +1,68 @@
+import Config
+@testable import Daemon
+import Foundation
+import Inspection
+import Store
+import Testing
+
+/// Queue row → verdict → after-processing, in-process on the tiny model.
+@Suite struct ImageProcessorTests {
+    static func queued(_ fx: PartsFixture, _ path: String) throws -> InspectionRecord {
+        let discovery = Discovery(store: fx.store, clock: fx.clock, logger: fx.logger, isStation: { _ in true },
+                                  leftover: { _, _ in })
+        discovery.discover(ReadyFile(station: "line1", path: path))
+        return try #require(try fx.store.claimNext(at: fx.clock.now))
+    }
+
+    @Test func aVerdictIsRecordedWithItsVersionAndTheFileIsMoved() throws {
+        let fx = try PartsFixture(after: "move")
+        let registry = try fx.registry()
+        let processor = ImageProcessor(store: fx.store, registry: registry, clock: fx.clock, logger: fx.logger)
+        let path = try fx.writeImage("part.png")
+        let item = try Self.queued(fx, path)
+        processor.process(item)
+        let row = try #require(try fx.store.record(station: "line1", path: path, contentHash: item.contentHash))
+        #expect(row.state == .done)
+        #expect(row.versionID == registry["line1"]?.versionID)
+        #expect(row.modelVersion == registry["line1"]?.modelVersion)
+        #expect(row.verdict != nil && row.score != nil)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(FileManager.default.fileExists(atPath: fx.done.appendingPathComponent("part.png").path))
+        #expect(processor.processed == 1)
+    }
+
+    @Test func changedContentIsAnErrorAndTheNewContentIsQueuedAgain() throws {
+        let fx = try PartsFixture()
+        let registry = try fx.registry()
+        let processor = ImageProcessor(store: fx.store, registry: registry, clock: fx.clock, logger: fx.logger)
+        var rediscovered = [String]()
+        processor.rediscover = { rediscovered.append($0.path) }
+        let path = try fx.writeImage("swap.png")
+        let item = try Self.queued(fx, path)
+        try Data("not the same bytes".utf8).write(to: URL(fileURLWithPath: path))
+        processor.process(item)
+        let row = try #require(try fx.store.record(station: "line1", path: path, contentHash: item.contentHash))
+        #expect(row.state == .error && row.errorKind == "content_changed")
+        #expect(rediscovered == [path])
+    }
+
+    @Test func anUndecodableImageIsAnErrorVerdictAndAnImageOfARemovedStationToo() throws {
+        let fx = try PartsFixture()
+        let registry = try fx.registry()
+        let processor = ImageProcessor(store: fx.store, registry: registry, clock: fx.clock, logger: fx.logger)
+        let bad = fx.watch.appendingPathComponent("bad.png").path
+        try Data([0x89, 0x50, 0x4E, 0x47, 1, 2, 3]).write(to: URL(fileURLWithPath: bad))
+        let item = try Self.queued(fx, bad)
+        processor.process(item)
+        let row = try #require(try fx.store.record(station: "line1", path: bad, contentHash: item.contentHash))
+        #expect(row.state == .error && row.errorKind != nil && row.errorKind != "internal")
+
+        let orphan = try fx.writeImage("orphan.png")
+        try fx.store.recordDiscovered(DiscoveredFile(station: "gone", path: orphan, size: 1, mtime: 1,
+                                                     contentHash: String(repeating: "e", count: 64)), at: fx.clock.now)
+        let claimed = try #require(try fx.store.claimNext(at: fx.clock.now))
+        processor.process(claimed)
+        let removed = try #require(try fx.store.record(station: "gone", path: orphan, contentHash: claimed.contentHash))
+        #expect(removed.state == .error && removed.errorKind == "station_removed")
+    }
+}
