@@ -11,7 +11,7 @@ enum ConfigParser {
     static let thresholdKeys = ["review", "fail"]
     static let retentionKeys = ["verdict_days", "map_days"]
     static let stationKeys = ["name", "folder", "recursive", "patterns", "product", "after", "move_to",
-                              "review", "fail"]
+                              "review", "fail", "follow_symlinks"]
 
     static let inputSizeRange = 8...4096
 
@@ -221,6 +221,7 @@ enum ConfigParser {
         guard let folder = try s.absolutePath("folder") else { throw s.missing("folder") }
         var station = StationConfiguration(name: name, folder: folder)
         station.recursive = try s.bool("recursive") ?? false
+        station.followSymlinks = try s.bool("follow_symlinks") ?? false
 
         if let patterns = try s.strings("patterns") {
             guard !patterns.isEmpty else {

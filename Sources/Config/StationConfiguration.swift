@@ -21,6 +21,10 @@ public struct StationConfiguration: Sendable, Equatable {
     public var after: AfterProcessing
     /// This station's thresholds, already merged with the global ones; nil = global.
     public var thresholds: Thresholds?
+    /// Whether an image that is a symbolic link is read. Off by default: a link can point at
+    /// anything the daemon may read (`/etc/shadow`). On, a link is still only read when its
+    /// target lies inside the station folder.
+    public var followSymlinks = false
 
     public init(name: String, folder: String, recursive: Bool = false,
                 patterns: [String] = StationConfiguration.defaultPatterns, product: String? = nil,

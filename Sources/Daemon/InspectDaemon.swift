@@ -97,7 +97,7 @@ public final class InspectDaemon {
         registry.status = { [notifier] in notifier.status($0) }
         let processor = ImageProcessor(store: store, registry: registry, clock: clock, logger: logger)
         let discovery = Discovery(store: store, clock: clock, logger: logger,
-                                  isStation: { registry[$0] != nil },
+                                  station: { registry[$0]?.configuration },
                                   leftover: { file, state in
                                       guard let station = registry[file.station] else { return }
                                       processor.applyAction(station, path: file.path, state: state)

@@ -9,6 +9,8 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
     case unreadableFile(path: String, reason: String)
     /// The path is a directory, device, FIFO or socket rather than a regular file.
     case notARegularFile(path: String, kind: String)
+    /// The path is a symbolic link and links are not followed (or lead outside the folder).
+    case symlink(path: String, reason: String)
     /// The file has zero bytes.
     case emptyFile(path: String)
     /// The file is larger than the configured byte budget.
@@ -51,6 +53,7 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .unreadableFile: return "unreadable_file"
         case .notARegularFile: return "not_a_regular_file"
+        case .symlink: return "symlink"
         case .emptyFile: return "empty_file"
         case .fileTooLarge: return "file_too_large"
         case .notAnImage: return "not_an_image"
@@ -74,6 +77,7 @@ public enum InspectionError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case let .unreadableFile(path, reason): return "\(path): cannot read: \(reason)"
         case let .notARegularFile(path, kind): return "\(path): not a regular file (\(kind))"
+        case let .symlink(path, reason): return "\(path): symbolic link not read: \(reason)"
         case let .emptyFile(path): return "\(path): empty file (0 bytes)"
         case let .fileTooLarge(path, bytes, limit): return "\(path): \(bytes) bytes exceeds the limit of \(limit) bytes"
         case let .notAnImage(path, detail): return "\(path): not a JPEG or PNG image (\(detail))"

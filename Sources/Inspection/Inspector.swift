@@ -87,6 +87,16 @@ public struct Inspector: Sendable {
         return try inspect(decoded.image, name: path, source: decoded.sourceDescription, timings: timings)
     }
 
+    /// Inspects bytes already read (the daemon hashes and decodes the same read); `name`
+    /// appears in errors and drives the extension check.
+    public func inspect(data: [UInt8], name: String) throws -> InspectionResult {
+        let start = Self.now()
+        let decoded = try decoder.decode(data: data, name: name)
+        var timings = InspectionResult.Timings()
+        timings.decode = Self.now() - start
+        return try inspect(decoded.image, name: name, source: decoded.sourceDescription, timings: timings)
+    }
+
     /// Inspects an already decoded image.
     public func inspect(_ image: RGBImage, name: String, source: String = "RGB",
                         timings initial: InspectionResult.Timings = .init()) throws -> InspectionResult {

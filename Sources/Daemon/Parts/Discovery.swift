@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Inspection
 import Logging
@@ -14,8 +15,8 @@ final class Discovery {
     private let store: VerdictStore
     private let clock: DaemonClock
     private let logger: Logger
-    /// Whether a station of that name is configured (files of removed stations are ignored).
-    private let isStation: (String) -> Bool
+    /// The configured station of that name; nil for removed stations, whose files are ignored.
+    private let station: (String) -> StationConfiguration?
     /// Called for a file whose content already has a finished row: its after-processing
     /// action did not happen before a crash, so it happens now.
     private let leftover: (ReadyFile, InspectionState) -> Void
@@ -30,14 +31,14 @@ final class Discovery {
     private var rescanDue: Double?
 
     init(store: VerdictStore, clock: DaemonClock, logger: Logger, settleSeconds: Double = 2,
-         rescanRetrySeconds: Double = 10, isStation: @escaping (String) -> Bool,
+         rescanRetrySeconds: Double = 10, station: @escaping (String) -> StationConfiguration?,
          leftover: @escaping (ReadyFile, InspectionState) -> Void) {
         self.store = store
         self.clock = clock
         self.logger = logger
         self.settleSeconds = settleSeconds
         self.rescanRetrySeconds = rescanRetrySeconds
-        self.isStation = isStation
+        self.station = station
         self.leftover = leftover
     }
 
@@ -98,9 +99,11 @@ final class Discovery {
     /// Records a ready file in the queue (once per content). A file already verdicted whose
     /// after-processing did not happen (crash in between) gets it now.
     func discover(_ file: ReadyFile, fromScan: Bool = false) {
-        guard isStation(file.station) else { return }
+        guard let station = station(file.station) else { return }
         var info = stat()
-        guard stat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
+        guard lstat(file.path, &info) == 0 else { return }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG || kind == S_IFLNK else { return }
         let size = Int64(info.st_size)
         let mtime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) * 1e-9
         if fromScan && clock.now - mtime < settleSeconds {
@@ -114,7 +117,7 @@ final class Discovery {
                 try finishLeftover(file, hash: known.contentHash)
                 return
             }
-            let hash = try ContentHash.sha256(file: file.path)
+            let hash = try fingerprint(file.path, isLink: kind == S_IFLNK, station: station)
             let discovered = DiscoveredFile(station: file.station, path: file.path, size: size, mtime: mtime,
                                             contentHash: hash)
             if try store.recordDiscovered(discovered, at: clock.now) == nil {
@@ -126,6 +129,20 @@ final class Discovery {
             logger.error("cannot record discovered file: \(error)",
                          metadata: ["inspection.station": "\(file.station)", "inspection.path": "\(file.path)"])
         }
+    }
+
+    /// The content hash of a regular file (read without following a link swapped in since
+    /// lstat), or of a link's allowed target. A refused link is recorded under a hash of its
+    /// target's name — its target is never read — and becomes a `symlink` error when claimed.
+    private func fingerprint(_ path: String, isLink: Bool, station: StationConfiguration) throws -> String {
+        guard isLink else { return try ContentHash.sha256(file: path, followSymlinks: false) }
+        if let target = try? StationFileAccess(station: station).resolve(path) {
+            return try ContentHash.sha256(file: target, followSymlinks: false)
+        }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        let target = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        return ContentHash.sha256(Array("symlink:\(target)".utf8))
     }
 
     private func finishLeftover(_ file: ReadyFile, hash: String) throws {

@@ -38,7 +38,10 @@ final class ImageProcessor {
             return
         }
         do {
-            let hash = try ContentHash.sha256(file: item.path)
+            // One read: the recorded hash always belongs to the pixels that are scored.
+            let bytes = try StationFileAccess(station: station.configuration)
+                .read(item.path, decoder: station.pipeline.inspector.decoder)
+            let hash = ContentHash.sha256(bytes)
             guard hash == item.contentHash else {
                 try store.fail(id: item.id, kind: "content_changed",
                                message: "file content changed after discovery (now \(hash.prefix(12))); the new content is queued separately",
@@ -46,7 +49,7 @@ final class ImageProcessor {
                 rediscover(ReadyFile(station: item.station, path: item.path))
                 return
             }
-            let judgement = try station.pipeline.run(file: item.path)
+            let judgement = try station.pipeline.run(data: bytes, name: item.path)
             let verdict = StoredVerdict(judgement: judgement,
                                         scoreMode: station.pipeline.inspector.configuration.scoreMode.rawValue,
                                         modelVersion: station.modelVersion, versionID: station.versionID)

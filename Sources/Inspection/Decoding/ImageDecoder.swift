@@ -174,9 +174,15 @@ public struct ImageDecoder: Sendable {
 }
 
 extension ImageDecoder {
+    /// Reads a whole regular file once, within `limits.maxFileBytes`, so the caller can hash
+    /// and decode the very same bytes. `followSymlinks: false` refuses a link (`symlink`).
+    public func read(file path: String, followSymlinks: Bool) throws -> [UInt8] {
+        try readFile(path, followSymlinks: followSymlinks)
+    }
+
     /// Reads a whole regular file (see `RegularFile` for what is rejected before any read).
-    func readFile(_ path: String) throws -> [UInt8] {
-        let file = try RegularFile.open(path)
+    func readFile(_ path: String, followSymlinks: Bool = true) throws -> [UInt8] {
+        let file = try RegularFile.open(path, followSymlinks: followSymlinks)
         defer { file.close() }
         let fd = file.descriptor
         let size = file.size
@@ -191,7 +197,7 @@ extension ImageDecoder {
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var filled = 0
             while filled < size {
-                let n = read(fd, buffer.baseAddress.map { $0 + filled }, size - filled)
+                let n = Glibc.read(fd, buffer.baseAddress.map { $0 + filled }, size - filled)
                 if n > 0 {
                     filled += n
                 } else if n == 0 {

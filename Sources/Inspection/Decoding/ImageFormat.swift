@@ -35,12 +35,11 @@ public enum ImageFormat: String, Sendable {
 
     /// What an operator needs to recognise a non-image: the leading bytes in hex, the size, and
     /// a guess when the signature is one a camera tool commonly writes instead.
+    /// What a file that is neither JPEG nor PNG seems to be. Never its bytes: the content of
+    /// something that is not an image (a key, a password file) is not evidence and must not
+    /// reach the log or the database.
     static func describeUnknown(_ bytes: UnsafeRawBufferPointer) -> String {
-        let head = bytes.prefix(16).map { byte -> String in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }
-        var detail = "first bytes \(head.joined(separator: " ")), \(bytes.count) bytes"
+        var detail = "unknown format, \(bytes.count) bytes"
         if let guess = guessOtherFormat(bytes) { detail += ", looks like \(guess)" }
         return detail
     }

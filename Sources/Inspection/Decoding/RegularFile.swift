@@ -13,11 +13,16 @@ struct RegularFile {
     /// Size fstat reported when the file was opened.
     let size: Int
 
-    /// Opens `path` or throws `notARegularFile` / `unreadableFile` naming it.
-    static func open(_ path: String) throws -> RegularFile {
-        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    /// Opens `path` or throws `notARegularFile` / `unreadableFile` naming it. With
+    /// `followSymlinks: false` a symbolic link as the last component is refused (O_NOFOLLOW)
+    /// with `symlink`, before its target is touched.
+    static func open(_ path: String, followSymlinks: Bool = true) throws -> RegularFile {
+        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             let code = errno
+            if code == ELOOP && !followSymlinks {
+                throw InspectionError.symlink(path: path, reason: "symbolic links are not followed in this folder")
+            }
             // Sockets fail open() with ENXIO; say what the path is rather than just "cannot read".
             var st = stat()
             if stat(path, &st) == 0, let kind = ImageDecoder.nonRegularKind(st.st_mode) {

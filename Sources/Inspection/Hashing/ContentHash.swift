@@ -11,9 +11,10 @@ public enum ContentHash {
     static let chunkSize = 1 << 20
 
     /// SHA-256 of the file's bytes as lowercase hex; anything but a regular file is rejected
-    /// before the first read (`RegularFile`).
-    public static func sha256(file path: String) throws -> String {
-        let file = try RegularFile.open(path)
+    /// before the first read (`RegularFile`), and so is a symbolic link with
+    /// `followSymlinks: false`.
+    public static func sha256(file path: String, followSymlinks: Bool = true) throws -> String {
+        let file = try RegularFile.open(path, followSymlinks: followSymlinks)
         defer { file.close() }
         let fd = file.descriptor
 

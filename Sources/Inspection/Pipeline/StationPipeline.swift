@@ -17,6 +17,11 @@ public struct StationPipeline: Sendable {
         try judge(try inspector.inspect(file: file))
     }
 
+    /// Decodes and scores bytes already read (and hashed) by the caller.
+    public func run(data: [UInt8], name: String) throws -> StationJudgement {
+        try judge(try inspector.inspect(data: data, name: name))
+    }
+
     /// Judges an already encoded result (evaluation caches encodings across runs).
     public func judge(_ result: InspectionResult) throws -> StationJudgement {
         guard let fewShot else {

@@ -14,7 +14,8 @@ import Testing
     static func discovery(_ fx: PartsFixture, stations: Set<String> = ["line1"], leftovers: Leftovers = Leftovers(),
                           settle: Double = 2) -> Discovery {
         Discovery(store: fx.store, clock: fx.clock, logger: fx.logger, settleSeconds: settle,
-                  isStation: { stations.contains($0) }, leftover: { leftovers.seen.append(($0, $1)) })
+                  station: { stations.contains($0) ? StationConfiguration(name: $0, folder: fx.watch.path) : nil },
+                  leftover: { leftovers.seen.append(($0, $1)) })
     }
 
     @Test func aCompletedFileIsQueuedAtOnceAndOnlyOnce() throws {

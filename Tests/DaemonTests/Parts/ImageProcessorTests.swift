@@ -8,7 +8,7 @@ import Testing
 /// Queue row → verdict → after-processing, in-process on the tiny model.
 @Suite struct ImageProcessorTests {
     static func queued(_ fx: PartsFixture, _ path: String) throws -> InspectionRecord {
-        let discovery = Discovery(store: fx.store, clock: fx.clock, logger: fx.logger, isStation: { _ in true },
+        let discovery = Discovery(store: fx.store, clock: fx.clock, logger: fx.logger, station: { StationConfiguration(name: $0, folder: fx.watch.path) },
                                   leftover: { _, _ in })
         discovery.discover(ReadyFile(station: "line1", path: path))
         return try #require(try fx.store.claimNext(at: fx.clock.now))

@@ -11,7 +11,7 @@ import Testing
     static func parts(_ fx: PartsFixture) throws -> (StationRegistry, Discovery, Reloader) {
         let registry = try fx.registry()
         let discovery = Discovery(store: fx.store, clock: fx.clock, logger: fx.logger,
-                                  isStation: { registry[$0] != nil }, leftover: { _, _ in })
+                                  station: { registry[$0]?.configuration }, leftover: { _, _ in })
         let reloader = Reloader(configPath: fx.configPath, registry: registry, discovery: discovery,
                                 notifier: SystemdNotifier(environment: [:]), logger: fx.logger)
         return (registry, discovery, reloader)

@@ -104,7 +104,7 @@ import TestSupport
             Issue.record("text accepted")
         } catch let InspectionError.invalidMask(path, reason) {
             #expect(path == text)
-            #expect(reason.hasPrefix("not a PNG: first bytes"), "\(reason)")
+            #expect(reason.hasPrefix("not a PNG: unknown format"), "\(reason)")
         }
         // A PNG signature followed by garbage is a PNG the decoder rejects: still .invalidMask.
         let broken = try file("broken.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 40))
