@@ -5,7 +5,7 @@ import TOMLKit
 /// without touching the disk. Errors are thrown at the first problem, in file order where
 /// TOML keeps one, so the operator fixes one clear thing at a time.
 enum ConfigParser {
-    static let topKeys = ["database", "model", "thresholds", "retention", "fewshot", "retrain", "station"]
+    static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "station"]
     static let modelKeys = ["path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                             "dpam_first_block", "score", "sigma", "max_pixels"]
     static let thresholdKeys = ["review", "fail"]
@@ -32,6 +32,12 @@ enum ConfigParser {
                                                   thresholds: global.thresholds, retention: retention,
                                                   stations: stations)
         configuration.fewShot = fewShot
+        if let interval = try top.double("rescan_interval") {
+            guard interval >= 1 && interval <= 3600 else {
+                throw top.error("rescan_interval", ConfigValueText.number(interval), "must be between 1 and 3600 seconds")
+            }
+            configuration.rescanInterval = interval
+        }
         configuration.retrain = retrain
         return configuration
     }

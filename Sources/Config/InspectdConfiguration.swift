@@ -24,6 +24,8 @@ public struct InspectdConfiguration: Sendable, Equatable {
     public var fewShot = FewShotConfiguration()
     /// `[retrain]`: prompt retraining from labels, model versions, promotion.
     public var retrain = RetrainConfiguration()
+    /// Seconds between rescans of folders that inotify could not watch (limit, permission).
+    public var rescanInterval: Double = 30
 
     public init(file: String, database: String = InspectdConfiguration.defaultDatabase, model: ModelSettings,
                 thresholds: Thresholds = .standard, retention: RetentionSettings = RetentionSettings(),

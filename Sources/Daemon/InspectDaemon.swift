@@ -41,6 +41,7 @@ public final class InspectDaemon {
 
     /// The parts, wired once the database is open.
     private struct Parts {
+        let database: DatabaseGuard
         let store: VerdictStore
         let signals: SignalSource
         let registry: StationRegistry
@@ -58,12 +59,13 @@ public final class InspectDaemon {
         do {
             let signals = try SignalSource()
             notifier.status("opening database \(configuration.database)")
+            let database = try DatabaseGuard(path: configuration.database)
             let store = try VerdictStore.openForWriting(path: configuration.database)
             let requeued = try store.requeueInterrupted()
             if requeued > 0 {
                 logger.warning("requeued images interrupted by the previous run", metadata: ["queue.requeued": "\(requeued)"])
             }
-            let p = wire(store: store, signals: signals)
+            let p = wire(database: database, store: store, signals: signals)
             parts = p
             p.retraining.recoverInterrupted()
             notifier.status("loading model \(configuration.model.path)")
@@ -92,7 +94,7 @@ public final class InspectDaemon {
         return .stopped
     }
 
-    private func wire(store: VerdictStore, signals: SignalSource) -> Parts {
+    private func wire(database: DatabaseGuard, store: VerdictStore, signals: SignalSource) -> Parts {
         let registry = StationRegistry(store: store, clock: clock, logger: logger)
         registry.status = { [notifier] in notifier.status($0) }
         let processor = ImageProcessor(store: store, registry: registry, clock: clock, logger: logger)
@@ -103,11 +105,14 @@ public final class InspectDaemon {
                                       processor.applyAction(station, path: file.path, state: state)
                                   })
         processor.rediscover = { [unowned discovery] in discovery.discover($0) }
+        processor.checkDatabase = { try database.check() }
         let retraining = RetrainCoordinator(store: store, logger: logger, configPath: configPath, logLevel: logLevel)
         let heartbeat = Heartbeat(store: store, notifier: notifier, clock: clock, logger: logger, configPath: configPath)
         heartbeat.progress = { (processor.processed, processor.imagesPerMinute()) }
         heartbeat.modelVersion = { registry.modelVersionLabel }
         heartbeat.trainingJob = { retraining.runningJob }
+        heartbeat.conditions = { [discovery.unwatchedSummary].compactMap { $0 } }
+        discovery.pollInterval = configuration.rescanInterval
         heartbeat.onBeat = { [unowned self] in
             do {
                 let active = try store.activeVersionSummaries()
@@ -116,7 +121,7 @@ public final class InspectDaemon {
                 logger.warning("cannot read model versions: \(error)")
             }
         }
-        return Parts(store: store, signals: signals, registry: registry, discovery: discovery, processor: processor,
+        return Parts(database: database, store: store, signals: signals, registry: registry, discovery: discovery, processor: processor,
                      heartbeat: heartbeat, retention: RetentionSchedule(store: store, clock: clock, logger: logger),
                      retraining: retraining)
     }
@@ -130,8 +135,9 @@ public final class InspectDaemon {
             p.discovery.retryRescanIfDue()
             p.heartbeat.pingWatchdogIfDue()
             p.registry.followActiveVersionsIfDue()
+            try p.database.check()
             if let item = try p.store.claimNext(at: clock.now) {
-                p.processor.process(item)
+                try p.processor.process(item)
                 p.heartbeat.pingWatchdogIfDue()
                 p.heartbeat.beatIfDue()
                 continue
@@ -161,6 +167,7 @@ public final class InspectDaemon {
                 let reloader = Reloader(configPath: configPath, registry: p.registry, discovery: p.discovery,
                                         notifier: notifier, logger: logger)
                 configuration = reloader.reload(current: configuration, statusLine: p.heartbeat.statusLine)
+                p.discovery.pollInterval = configuration.rescanInterval
                 p.heartbeat.update("running")
             case let .stop(signal):
                 logger.info("stop requested", metadata: ["daemon.signal": "\(signal)"])

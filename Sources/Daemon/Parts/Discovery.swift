@@ -29,6 +29,11 @@ final class Discovery {
     /// Files a scan found still changing, recorded once their mtime has been stable.
     private var unsettled: Set<ReadyFile> = []
     private var rescanDue: Double?
+    /// Seconds between rescans while some folder cannot be watched (`rescan_interval`).
+    var pollInterval: Double = 30
+    private var nextPollScan: Double?
+    /// Folders already reported as unwatched, so each is warned about once.
+    private var reportedUnwatched: Set<String> = []
 
     init(store: VerdictStore, clock: DaemonClock, logger: Logger, settleSeconds: Double = 2,
          rescanRetrySeconds: Double = 10, station: @escaping (String) -> StationConfiguration?,
@@ -81,11 +86,44 @@ final class Discovery {
         }
     }
 
-    /// Runs a rescan that failed earlier, once it is due.
+    /// Runs a rescan that failed earlier, once it is due, and the periodic rescan that
+    /// stands in for inotify on folders that could not be watched.
     func retryRescanIfDue() {
-        guard let due = rescanDue, clock.monotonic >= due else { return }
-        rescanDue = nil
-        scanOrRetry(reason: "retry")
+        if let due = rescanDue, clock.monotonic >= due {
+            rescanDue = nil
+            scanOrRetry(reason: "retry")
+        }
+        noteUnwatched()
+        guard let watcher, !watcher.unwatched.isEmpty else {
+            nextPollScan = nil
+            return
+        }
+        let now = clock.monotonic
+        guard let due = nextPollScan else {
+            nextPollScan = now + pollInterval
+            return
+        }
+        if now >= due {
+            nextPollScan = now + pollInterval
+            scanOrRetry(reason: "unwatched folders")
+            noteUnwatched()
+        }
+    }
+
+    /// Folders under periodic rescans, for the status line (nil when inotify covers all).
+    var unwatchedSummary: String? {
+        guard let unwatched = watcher?.unwatched, let reason = unwatched.values.sorted().first else { return nil }
+        return "\(unwatched.count) folder\(unwatched.count == 1 ? "" : "s") rescanned every \(Int(pollInterval)) s (\(reason))"
+    }
+
+    /// Warns once for each folder that newly could not be watched.
+    private func noteUnwatched() {
+        guard let unwatched = watcher?.unwatched else { return }
+        for (folder, reason) in unwatched.sorted(by: { $0.key < $1.key }) where !reportedUnwatched.contains(folder) {
+            logger.warning("cannot watch folder; rescanning it every \(Int(pollInterval)) s instead: \(reason)",
+                           metadata: ["watch.folder": "\(folder)"])
+        }
+        reportedUnwatched = Set(unwatched.keys)
     }
 
     /// Records scanned files whose mtime has not moved for `settleSeconds`.

@@ -21,6 +21,8 @@ final class Heartbeat {
     var modelVersion: () -> String = { "" }
     /// The training job running now, if any.
     var trainingJob: () -> Int64? = { nil }
+    /// Conditions an operator should see in `systemctl status` (e.g. folders not watched).
+    var conditions: () -> [String] = { [] }
     /// Called on every heartbeat (retraining's schedule and child supervision).
     var onBeat: () -> Void = {}
     /// Seconds between two status-row writes.
@@ -54,8 +56,10 @@ final class Heartbeat {
     func statusLine() -> String {
         let queue: Int = (try? store.queueDepth()) ?? 0
         let (processed, perMinute) = progress()
-        let line = String(format: "processed %d, queue %d, %.1f img/min", processed, queue, perMinute)
-        return trainingJob().map { line + ", training job \($0)" } ?? line
+        var line = String(format: "processed %d, queue %d, %.1f img/min", processed, queue, perMinute)
+        if let job = trainingJob() { line += ", training job \(job)" }
+        for condition in conditions() { line += "; " + condition }
+        return line
     }
 
     /// `WATCHDOG=1` (when systemd asked for it) and the status line, when due.

@@ -15,6 +15,10 @@ final class ImageProcessor {
     /// Called when a file's content changed after it was queued: the new content is queued
     /// as a new row.
     var rediscover: (ReadyFile) -> Void = { _ in }
+    /// Throws when the database is no longer the file the daemon opened; checked after the
+    /// verdict and before the file is moved or deleted, so nothing leaves the folder on the
+    /// strength of a verdict that went into a deleted file.
+    var checkDatabase: () throws -> Void = {}
     /// Images finished (verdict or error) since start.
     private(set) var processed = 0
     private var throughput = Throughput()
@@ -29,7 +33,8 @@ final class ImageProcessor {
     /// Images per minute over the last minute.
     func imagesPerMinute() -> Double { throughput.perMinute(now: clock.now) }
 
-    func process(_ item: InspectionRecord) {
+    /// Scores `item`; throws only when the database was lost (see `checkDatabase`).
+    func process(_ item: InspectionRecord) throws {
         let meta: Logger.Metadata = ["inspection.station": "\(item.station)", "inspection.path": "\(item.path)",
                                      "inspection.id": "\(item.id)"]
         guard let station = registry[item.station] else {
@@ -37,6 +42,7 @@ final class ImageProcessor {
                             message: "station \(item.station) is no longer configured", timings: nil, at: clock.now)
             return
         }
+        let outcome: InspectionState
         do {
             // One read: the recorded hash always belongs to the pixels that are scored.
             let bytes = try StationFileAccess(station: station.configuration)
@@ -59,7 +65,7 @@ final class ImageProcessor {
                 "verdict.ms": "\(String(format: "%.1f", judgement.result.timings.total * 1000))",
                 "verdict.defect": "\(judgement.defect?.className ?? "-")",
             ]) { $1 })
-            applyAction(station, path: item.path, state: .done)
+            outcome = .done
         } catch {
             let kind = (error as? InspectionError)?.kind ?? "internal"
             do {
@@ -68,8 +74,10 @@ final class ImageProcessor {
                 logger.error("cannot record the error of an image: \(error)", metadata: meta)
             }
             logger.warning("image could not be scored: \(error)", metadata: meta.merging(["verdict.error": "\(kind)"]) { $1 })
-            applyAction(station, path: item.path, state: .error)
+            outcome = .error
         }
+        try checkDatabase()
+        applyAction(station, path: item.path, state: outcome)
         processed += 1
         throughput.record(at: clock.now)
     }

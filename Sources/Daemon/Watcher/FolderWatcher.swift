@@ -38,10 +38,22 @@ public final class FolderWatcher {
     /// An error met after events had been taken from the kernel; thrown by the next
     /// `readEvents()` so that those events are not lost.
     private var deferredError: DaemonError?
+    /// Folders that could not be watched (inotify limit, permission), with the reason: they
+    /// are still listed by `scan()`, so the daemon rescans while this is not empty instead of
+    /// losing their files — one folder over the limit must not stop every station.
+    public private(set) var unwatched: [String: String] = [:]
+    /// `inotify_add_watch`, replaceable by tests to simulate the watch limit.
+    private let addWatch: (Int32, String, UInt32) -> Int32
 
     /// Adds watches on every station folder (and, for recursive stations, every subfolder),
     /// failing with `DaemonError.watch` if any cannot be watched.
-    public init(stations: [WatchedStation]) throws {
+    public convenience init(stations: [WatchedStation]) throws {
+        try self.init(stations: stations, addWatch: { inotify_add_watch($0, $1, $2) })
+    }
+
+    /// With the watch call injected (tests make it fail with ENOSPC after a budget).
+    init(stations: [WatchedStation], addWatch: @escaping (Int32, String, UInt32) -> Int32) throws {
+        self.addWatch = addWatch
         let workingDirectory = Self.workingDirectory()
         self.stations = stations
         self.folders = stations.map { Self.normalize($0.folder, relativeTo: workingDirectory) }
@@ -128,6 +140,7 @@ public final class FolderWatcher {
     /// dropped. Use at start-up and after `.overflow`.
     public func scan() throws -> [ReadyFile] {
         generation &+= 1
+        unwatched.removeAll()
         var files: [ReadyFile] = []
         var failure: DaemonError?
         for station in stations.indices {
@@ -266,18 +279,24 @@ public final class FolderWatcher {
             if descriptor >= 0 {
                 let mask = Self.watchMask | (recursive ? Self.recursiveMask : 0)
                     | (isRoot ? 0 : UInt32(IN_DONT_FOLLOW))
-                watch = inotify_add_watch(descriptor, folder, mask)
+                watch = addWatch(descriptor, folder, mask)
                 if watch < 0 {
                     let code = errno
-                    if isRoot || !Self.isVanished(code) {
-                        failure = failure ?? WatchFailure.error(path: folder, errno: code)
+                    if Self.isDegradable(code) {
+                        unwatched[folder] = WatchFailure.reason(errno: code)
+                    } else {
+                        if isRoot || !Self.isVanished(code) {
+                            failure = failure ?? WatchFailure.error(path: folder, errno: code)
+                        }
+                        continue
                     }
-                    continue
                 }
             }
             guard let listing = DirectoryListing(path: folder, followSymlink: isRoot) else {
                 let code = errno
-                if isRoot || !Self.isVanished(code) {
+                if !isRoot && Self.isDegradable(code) {
+                    unwatched[folder] = WatchFailure.reason(errno: code)
+                } else if isRoot || !Self.isVanished(code) {
                     failure = failure ?? WatchFailure.error(path: folder, errno: code)
                 }
                 continue
@@ -316,6 +335,12 @@ public final class FolderWatcher {
 
     private static func pathOrder(_ a: ReadyFile, _ b: ReadyFile) -> Bool {
         a.path != b.path ? a.path < b.path : a.station < b.station
+    }
+
+    /// Errors after which a folder is still worth listing and rescanning: the watch limit, no
+    /// kernel memory for watches, permission (which an operator may fix while we run).
+    private static func isDegradable(_ code: Int32) -> Bool {
+        code == ENOSPC || code == ENOMEM || code == EACCES || code == EPERM
     }
 
     /// Errors meaning the folder went away (or was swapped for a symlink) before it was reached.

@@ -20,7 +20,7 @@ import Testing
         let processor = ImageProcessor(store: fx.store, registry: registry, clock: fx.clock, logger: fx.logger)
         let path = try fx.writeImage("part.png")
         let item = try Self.queued(fx, path)
-        processor.process(item)
+        try processor.process(item)
         let row = try #require(try fx.store.record(station: "line1", path: path, contentHash: item.contentHash))
         #expect(row.state == .done)
         #expect(row.versionID == registry["line1"]?.versionID)
@@ -40,7 +40,7 @@ import Testing
         let path = try fx.writeImage("swap.png")
         let item = try Self.queued(fx, path)
         try Data("not the same bytes".utf8).write(to: URL(fileURLWithPath: path))
-        processor.process(item)
+        try processor.process(item)
         let row = try #require(try fx.store.record(station: "line1", path: path, contentHash: item.contentHash))
         #expect(row.state == .error && row.errorKind == "content_changed")
         #expect(rediscovered == [path])
@@ -53,7 +53,7 @@ import Testing
         let bad = fx.watch.appendingPathComponent("bad.png").path
         try Data([0x89, 0x50, 0x4E, 0x47, 1, 2, 3]).write(to: URL(fileURLWithPath: bad))
         let item = try Self.queued(fx, bad)
-        processor.process(item)
+        try processor.process(item)
         let row = try #require(try fx.store.record(station: "line1", path: bad, contentHash: item.contentHash))
         #expect(row.state == .error && row.errorKind != nil && row.errorKind != "internal")
 
@@ -61,7 +61,7 @@ import Testing
         try fx.store.recordDiscovered(DiscoveredFile(station: "gone", path: orphan, size: 1, mtime: 1,
                                                      contentHash: String(repeating: "e", count: 64)), at: fx.clock.now)
         let claimed = try #require(try fx.store.claimNext(at: fx.clock.now))
-        processor.process(claimed)
+        try processor.process(claimed)
         let removed = try #require(try fx.store.record(station: "gone", path: orphan, contentHash: claimed.contentHash))
         #expect(removed.state == .error && removed.errorKind == "station_removed")
     }

@@ -47,7 +47,7 @@ import Testing
         discovery.discover(ReadyFile(station: "line1", path: link))
         let item = try #require(try fx.store.claimNext(at: fx.clock.now))
         #expect(item.contentHash != ContentHash.sha256(Array("root:*:19000:0:99999:7:::".utf8)))
-        processor.process(item)
+        try processor.process(item)
         let row = try #require(try fx.store.record(station: "line1", path: link, contentHash: item.contentHash))
         #expect(row.state == .error && row.errorKind == "symlink")
         #expect(!(row.errorMessage ?? "").contains("root"), "\(row.errorMessage ?? "")")
