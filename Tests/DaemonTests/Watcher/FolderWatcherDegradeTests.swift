@@ -7,19 +7,20 @@ import Testing
 /// scans and reported as unwatched, other folders keep their watches, and the watcher heals
 /// when watches are available again.
 @Suite struct FolderWatcherDegradeTests {
-    /// An `inotify_add_watch` that fails with ENOSPC once `budget` watches exist.
+    /// An `inotify_add_watch` that fails with ENOSPC once `budget` folders are watched
+    /// (re-adding a watched folder is free, as in the kernel).
     final class WatchBudget: @unchecked Sendable {
         var budget: Int
-        private(set) var added = 0
+        private var watched = Set<String>()
         init(_ budget: Int) { self.budget = budget }
 
         func add(_ fd: Int32, _ path: String, _ mask: UInt32) -> Int32 {
-            guard added < budget else {
+            guard watched.contains(path) || watched.count < budget else {
                 errno = ENOSPC
                 return -1
             }
             let watch = inotify_add_watch(fd, path, mask)
-            if watch >= 0 { added += 1 }
+            if watch >= 0 { watched.insert(path) }
             return watch
         }
     }
