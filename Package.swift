@@ -91,7 +91,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "Inspection", "Engine", "TestSupport"]
+            dependencies: ["Store", "Inspection", "Engine", "TestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ConfigTests",
