@@ -92,7 +92,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "Inspection", "Engine", "TestSupport"]
+            dependencies: ["Store", "Inspection", "Engine", "TestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ConfigTests",

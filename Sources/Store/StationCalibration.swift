@@ -1,6 +1,5 @@
 import Inspection
 import Foundation
-import GRDB
 
 /// What a station's few-shot state rests on: thresholds calibrated from labels (nil when there
 /// were too few — `note` says why), the label counts, and the classifier method in use.
@@ -42,31 +41,13 @@ public struct StationCalibration: Sendable, Codable, Equatable {
 extension VerdictStore {
     /// Replaces a station's calibration record.
     public func updateCalibration(_ c: StationCalibration) throws {
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO station_calibration
-                        (station, review, fail, method, good_count, defect_count, classifier, note, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [c.station, c.review.flatMap { $0.isFinite ? $0 : nil }, c.fail.flatMap { $0.isFinite ? $0 : nil },
-                            c.method, c.goodCount, c.defectCount, c.classifier, c.note, c.updatedAt])
-        }
+        try write { db in try StationCalibrationRow(c).insert(db, onConflict: .replace) }
     }
 
     /// Every station's calibration record, by station name.
     public func calibrations() throws -> [StationCalibration] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT station, review, fail, method, good_count, defect_count, classifier, note, updated_at
-                FROM station_calibration ORDER BY station
-                """).map { row in
-                StationCalibration(station: try row.decode(atIndex: 0), review: try row.decode(atIndex: 1),
-                                   fail: try row.decode(atIndex: 2), method: try row.decode(atIndex: 3),
-                                   goodCount: try row.decode(atIndex: 4), defectCount: try row.decode(atIndex: 5),
-                                   classifier: try row.decode(atIndex: 6), note: try row.decode(atIndex: 7),
-                                   updatedAt: try row.decode(atIndex: 8))
-            }
+            try StationCalibrationRow.order(StationCalibrationRow.CodingKeys.station).fetchAll(db).map(\.calibration)
         }
     }
 }

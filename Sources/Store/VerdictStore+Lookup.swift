@@ -6,11 +6,11 @@ extension VerdictStore {
     /// after-processing action of a file whose verdict was committed just before a crash.
     public func record(station: String, path: String, contentHash: String) throws -> InspectionRecord? {
         try read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT \(InspectionRecord.selection) FROM inspections WHERE station = ? AND path = ? AND content_hash = ?",
-                arguments: [station, path, contentHash]
-            ).map { try InspectionRecord(row: $0) }
+            typealias Columns = InspectionRow.CodingKeys
+            return try InspectionRow
+                .filter(Columns.station == station && Columns.path == path && Columns.contentHash == contentHash)
+                .fetchOne(db)?
+                .record(path: self.path)
         }
     }
 }

@@ -7,12 +7,12 @@ extension VerdictStore {
     public func counts() throws -> [InspectionState: Int] {
         try read { db in
             var result = Dictionary(uniqueKeysWithValues: InspectionState.allCases.map { ($0, 0) })
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM inspections GROUP BY state") {
-                let text = try row.decode(String.self, atIndex: 0)
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS count FROM inspections GROUP BY state") {
+                let text = try row.decode(String.self, forColumn: "state")
                 guard let state = InspectionState(rawValue: text) else {
-                    throw StoreCorruption(message: "rows with unknown state '\(text)'")
+                    throw StoreError.corrupt(path: path, reason: "rows with unknown state '\(text)'")
                 }
-                result[state] = try row.decode(Int.self, atIndex: 1)
+                result[state] = try row.decode(Int.self, forColumn: "count")
             }
             return result
         }
@@ -23,7 +23,7 @@ extension VerdictStore {
     public func records(_ filter: VerdictFilter) throws -> [InspectionRecord] {
         let condition = filter.sqlCondition()
         let direction = filter.newestFirst ? "DESC" : "ASC"
-        var sql = "SELECT \(InspectionRecord.selection) FROM inspections\(condition.sql) "
+        var sql = "SELECT * FROM inspections\(condition.sql) "
             + "ORDER BY \(Self.timeExpression) \(direction), id \(direction)"
         var arguments = condition.arguments
         if let limit = filter.limit {
@@ -31,13 +31,13 @@ extension VerdictStore {
             arguments += [max(limit, 0)]
         }
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { try InspectionRecord(row: $0) }
+            try InspectionRow.fetchAll(db, sql: sql, arguments: arguments).map { try $0.record(path: path) }
         }
     }
 
     /// One row; ``InspectionError/notFound(what:id:)`` when there is none.
     public func record(id: Int64) throws -> InspectionRecord {
-        let found = try read { db in try Self.fetchRecord(db, id: id) }
+        let found = try read { db in try fetchRecord(db, id: id) }
         guard let found else { throw InspectionError.notFound(what: "inspection", id: id) }
         return found
     }
@@ -46,31 +46,14 @@ extension VerdictStore {
     /// without map, or removed by retention), ``InspectionError/notFound(what:id:)`` when the
     /// inspection itself does not exist.
     public func map(id: Int64) throws -> EncodedMap? {
-        let stored = try read { db -> (exists: Bool, row: Row?) in
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT width, height, minimum, maximum, format_version, png FROM maps WHERE inspection_id = ?",
-                arguments: [id]) {
+        let stored = try read { db -> (exists: Bool, row: MapRow?) in
+            if let row = try MapRow.fetchOne(db, key: id) {
                 return (true, row)
             }
-            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inspections WHERE id = ?)",
-                                           arguments: [id]) ?? false
-            return (exists, nil)
+            return (try InspectionRow.exists(db, key: id), nil)
         }
         guard stored.exists else { throw InspectionError.notFound(what: "inspection", id: id) }
-        guard let row = stored.row else { return nil }
-        do {
-            let version = try row.decode(Int.self, atIndex: 4)
-            guard version == EncodedMap.formatVersion else {
-                throw StoreCorruption(message: "map of inspection \(id) has format version \(version); this inspectd reads \(EncodedMap.formatVersion)")
-            }
-            let png = try row.decode(Data.self, atIndex: 5)
-            return EncodedMap(width: try row.decode(Int.self, atIndex: 0), height: try row.decode(Int.self, atIndex: 1),
-                              minimum: Float(try row.decode(Double.self, atIndex: 2)),
-                              maximum: Float(try row.decode(Double.self, atIndex: 3)),
-                              png: [UInt8](png))
-        } catch {
-            throw Self.mapError(error, path: path)
-        }
+        return try stored.row?.map(path: path)
     }
 
     /// Counts per station, and per UTC hour or day of `finishedAt ?? discoveredAt` when asked,
@@ -82,29 +65,29 @@ extension VerdictStore {
         // daemon writes.
         let bucketSQL = bucket.seconds.map { "CAST(\(Self.timeExpression) / \($0) AS INTEGER) * \($0)" } ?? "NULL"
         let sql = """
-            SELECT station, \(bucketSQL) AS bucket_start, COUNT(*),
-                SUM(CASE WHEN verdict = 'pass' THEN 1 ELSE 0 END),
-                SUM(CASE WHEN verdict = 'review' THEN 1 ELSE 0 END),
-                SUM(CASE WHEN verdict = 'fail' THEN 1 ELSE 0 END),
-                SUM(CASE WHEN state = 'error' THEN 1 ELSE 0 END),
-                SUM(CASE WHEN state IN ('queued', 'processing') THEN 1 ELSE 0 END)
+            SELECT station, \(bucketSQL) AS bucket_start, COUNT(*) AS total,
+                SUM(CASE WHEN verdict = 'pass' THEN 1 ELSE 0 END) AS pass,
+                SUM(CASE WHEN verdict = 'review' THEN 1 ELSE 0 END) AS review,
+                SUM(CASE WHEN verdict = 'fail' THEN 1 ELSE 0 END) AS fail,
+                SUM(CASE WHEN state = 'error' THEN 1 ELSE 0 END) AS errors,
+                SUM(CASE WHEN state IN ('queued', 'processing') THEN 1 ELSE 0 END) AS queued
             FROM inspections\(condition.sql)
             GROUP BY station, bucket_start
             ORDER BY station, bucket_start
             """
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: condition.arguments).map { row in
-                let pass = try row.decode(Int.self, atIndex: 3)
-                let review = try row.decode(Int.self, atIndex: 4)
-                let fail = try row.decode(Int.self, atIndex: 5)
+                let pass = try row.decode(Int.self, forColumn: "pass")
+                let review = try row.decode(Int.self, forColumn: "review")
+                let fail = try row.decode(Int.self, forColumn: "fail")
                 let decided = pass + review + fail
                 return StationStats(
-                    station: try row.decode(String.self, atIndex: 0),
-                    bucketStart: try row.decode(Double?.self, atIndex: 1),
-                    total: try row.decode(Int.self, atIndex: 2),
+                    station: try row.decode(String.self, forColumn: "station"),
+                    bucketStart: try row.decode(Double?.self, forColumn: "bucket_start"),
+                    total: try row.decode(Int.self, forColumn: "total"),
                     pass: pass, review: review, fail: fail,
-                    errors: try row.decode(Int.self, atIndex: 6),
-                    queued: try row.decode(Int.self, atIndex: 7),
+                    errors: try row.decode(Int.self, forColumn: "errors"),
+                    queued: try row.decode(Int.self, forColumn: "queued"),
                     yield: decided > 0 ? Double(pass) / Double(decided) : nil)
             }
         }

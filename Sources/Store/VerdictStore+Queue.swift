@@ -26,15 +26,13 @@ extension VerdictStore {
     /// file whose size and mtime have not changed.
     public func latestFingerprint(station: String, path: String) throws -> (size: Int64, mtime: Double, contentHash: String)? {
         try read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: """
-                    SELECT size, mtime, content_hash FROM inspections
-                    WHERE station = ? AND path = ? ORDER BY id DESC LIMIT 1
-                    """,
-                arguments: [station, path])
+            typealias Columns = InspectionRow.CodingKeys
+            guard let row = try InspectionRow
+                .filter(Columns.station == station && Columns.path == path)
+                .order(Columns.id.desc)
+                .fetchOne(db)
             else { return nil }
-            return (size: try row.decode(Int64.self, atIndex: 0), mtime: try row.decode(Double.self, atIndex: 1),
-                    contentHash: try row.decode(String.self, atIndex: 2))
+            return (size: row.size, mtime: row.mtime, contentHash: row.contentHash)
         }
     }
 
@@ -46,10 +44,12 @@ extension VerdictStore {
             throw InspectionError.invalidSetting(name: "max_attempts", value: "\(maxAttempts)", reason: "must be at least 1")
         }
         return try write { db in
-            while let row = try Row.fetchOne(
-                db, sql: "SELECT id, attempts FROM inspections WHERE state = 'queued' ORDER BY id LIMIT 1") {
-                let id = try row.decode(Int64.self, atIndex: 0)
-                let attempts = try row.decode(Int.self, atIndex: 1)
+            typealias Columns = InspectionRow.CodingKeys
+            while let row = try InspectionRow
+                .filter(Columns.state == InspectionState.queued.rawValue)
+                .order(Columns.id)
+                .fetchOne(db), let id = row.id {
+                let attempts = row.attempts
                 if attempts >= maxAttempts {
                     try db.execute(
                         sql: """
@@ -63,7 +63,7 @@ extension VerdictStore {
                 try db.execute(
                     sql: "UPDATE inspections SET state = 'processing', attempts = attempts + 1, started_at = ? WHERE id = ?",
                     arguments: [time, id])
-                return try Self.fetchRecord(db, id: id)
+                return try fetchRecord(db, id: id)
             }
             return nil
         }
@@ -80,7 +80,7 @@ extension VerdictStore {
         ]
         // SQLite stores NaN as NULL, which would leave a done row without a score.
         if let bad = numbers.first(where: { !$0.1.isFinite }) {
-            throw InspectionError.database(path: path, reason: "inspection \(id): \(bad.0) is \(bad.1); not recording a verdict")
+            throw StoreError.constraint(path: path, reason: "inspection \(id): \(bad.0) is \(bad.1); not recording a verdict")
         }
         let timings = verdict.timings
         try write { db in
@@ -108,13 +108,7 @@ extension VerdictStore {
                 ])
             try requireTransition(db, id: id, to: "done")
             if let map = verdict.map {
-                try db.execute(
-                    sql: """
-                        INSERT OR REPLACE INTO maps (inspection_id, width, height, minimum, maximum, format_version, png)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [id, map.width, map.height, Double(map.minimum), Double(map.maximum),
-                                EncodedMap.formatVersion, Data(map.png)])
+                try MapRow(inspectionID: id, map: map).insert(db, onConflict: .replace)
             }
         }
     }
@@ -160,16 +154,16 @@ extension VerdictStore {
     /// id, or a row that is not (or no longer) being processed.
     private func requireTransition(_ db: Database, id: Int64, to target: String) throws {
         guard db.changesCount == 0 else { return }
-        guard let state = try String.fetchOne(db, sql: "SELECT state FROM inspections WHERE id = ?", arguments: [id]) else {
+        guard let row = try InspectionRow.fetchOne(db, key: id) else {
             throw InspectionError.notFound(what: "inspection", id: id)
         }
-        throw InspectionError.database(
+        let state = row.state
+        throw StoreError.constraint(
             path: path, reason: "inspection \(id) is \(state), not processing; it cannot become \(target)")
     }
 
     /// One row by id, inside an open transaction.
-    static func fetchRecord(_ db: Database, id: Int64) throws -> InspectionRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(InspectionRecord.selection) FROM inspections WHERE id = ?", arguments: [id])
-            .map { try InspectionRecord(row: $0) }
+    func fetchRecord(_ db: Database, id: Int64) throws -> InspectionRecord? {
+        try InspectionRow.fetchOne(db, key: id)?.record(path: path)
     }
 }

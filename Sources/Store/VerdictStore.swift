@@ -16,7 +16,8 @@ import GRDB
 /// already tolerates (it is how crash recovery works), so FULL's extra fsync per image buys
 /// nothing here.
 ///
-/// Every failure surfaces as an ``InspectionError`` carrying the database path.
+/// Every database failure surfaces as a ``StoreError`` carrying the database path; argument
+/// checks and unknown ids stay ``InspectionError``s.
 public final class VerdictStore: @unchecked Sendable {
     /// The database file.
     public let path: String
@@ -37,12 +38,12 @@ public final class VerdictStore: @unchecked Sendable {
     /// Opens (creating the file, but not its directory, if needed) for the daemon: WAL,
     /// foreign keys on, migrations applied. Refuses a file written by a newer schema rather
     /// than writing rows it does not understand. `busyTimeout` (seconds) bounds the wait for a
-    /// lock held by another connection before ``InspectionError/databaseLocked(path:)``.
+    /// lock held by another connection before ``StoreError/locked(path:reason:)``.
     public static func openForWriting(path: String, busyTimeout: Double = 5) throws -> VerdictStore {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw InspectionError.database(path: path, reason: "directory \(directory) does not exist")
+            throw StoreError.notFound(path: path, reason: "directory \(directory) does not exist")
         }
         var configuration = Configuration()
         configuration.label = "inspectd.verdicts"
@@ -55,10 +56,9 @@ public final class VerdictStore: @unchecked Sendable {
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
             let migrator = schemaMigrator
-            let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
-            if superseded {
-                throw InspectionError.database(
-                    path: path, reason: "written by a newer inspectd (unknown schema migrations); upgrade inspectd")
+            let unknown = try pool.read { db in try Set(migrator.appliedIdentifiers(db)).subtracting(migrator.migrations) }
+            if !unknown.isEmpty {
+                throw StoreError.schemaTooNew(path: path, unknownMigrations: unknown.sorted())
             }
             try migrator.migrate(pool)
             return VerdictStore(path: path, database: pool, isReadOnly: false)
@@ -73,7 +73,7 @@ public final class VerdictStore: @unchecked Sendable {
     /// connection closes or after a crash, when SQLite briefly locks the file for recovery.
     public static func openReadOnly(path: String, busyTimeout: Double = 2) throws -> VerdictStore {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw InspectionError.databaseMissing(path: path)
+            throw StoreError.missing(path)
         }
         var configuration = Configuration()
         configuration.label = "inspectctl.verdicts"
@@ -83,7 +83,7 @@ public final class VerdictStore: @unchecked Sendable {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             let complete = try queue.read { db in try schemaMigrator.hasCompletedMigrations(db) }
             guard complete else {
-                throw InspectionError.database(
+                throw StoreError.other(
                     path: path, reason: "not an inspectd verdict log, or its schema is out of date (start inspectd once to migrate it)")
             }
             return VerdictStore(path: path, database: queue, isReadOnly: true)
@@ -110,29 +110,20 @@ public final class VerdictStore: @unchecked Sendable {
         }
     }
 
-    /// SQLITE_BUSY / SQLITE_LOCKED become ``InspectionError/databaseLocked(path:)``; every other
-    /// failure ``InspectionError/database(path:reason:)``. Inspection errors pass through.
-    static func mapError(_ error: any Error, path: String) -> InspectionError {
+    /// Typed errors (``StoreError``, `InspectionError`) pass through; SQLite's become
+    /// ``StoreError`` through ``StoreError/from(_:path:)``; a row GRDB cannot decode is corrupt.
+    static func mapError(_ error: any Error, path: String) -> any Error {
         switch error {
+        case let error as StoreError:
+            return error
         case let error as InspectionError:
             return error
         case let error as DatabaseError:
-            switch error.resultCode {
-            case .SQLITE_BUSY, .SQLITE_LOCKED:
-                return .databaseLocked(path: path)
-            default:
-                let message = error.message ?? "SQLite error"
-                return .database(path: path, reason: "\(message) (SQLite code \(error.extendedResultCode.rawValue))")
-            }
-        case let error as StoreCorruption:
-            return .database(path: path, reason: error.message)
+            return StoreError.from(error, path: path)
+        case let error as DecodingError:
+            return StoreError.corrupt(path: path, reason: "unreadable row: \(error)")
         default:
-            return .database(path: path, reason: String(describing: error))
+            return StoreError.other(path: path, reason: String(describing: error))
         }
     }
-}
-
-/// A row that violates what the schema promises (e.g. an unknown state), found while decoding.
-struct StoreCorruption: Error {
-    let message: String
 }

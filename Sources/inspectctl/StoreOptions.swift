@@ -43,6 +43,13 @@ struct CLIFailure: Error {
     init(_ error: Error) { self.error = error }
 
     var exitCode: Int32 {
+        if let error = error as? StoreError {
+            switch error {
+            case .notFound: return 3
+            case .locked: return 4
+            default: return 5
+            }
+        }
         switch error as? InspectionError {
         case .notFound?: return 1
         case .databaseMissing?: return 3
@@ -65,6 +72,8 @@ func reportingFailures(_ body: () throws -> Void) throws {
     } catch let failure as CLIFailure {
         throw failure.report()
     } catch let error as InspectionError {
+        throw CLIFailure(error).report()
+    } catch let error as StoreError {
         throw CLIFailure(error).report()
     }
 }

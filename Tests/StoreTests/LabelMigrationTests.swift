@@ -45,7 +45,8 @@ import TestSupport
         do {
             _ = try VerdictStore.openReadOnly(path: path)
             Issue.record("read-only open of an un-migrated log")
-        } catch let InspectionError.database(errorPath, reason) {
+        } catch let error as StoreError {
+            let (errorPath, reason) = (error.path, error.reason)
             #expect(errorPath == path && reason.contains("schema is out of date"), "\(reason)")
         }
 

@@ -147,7 +147,8 @@ import TestSupport
         do {
             try reader.addLabel(inspectionID: id, kind: .good, defectClass: nil, note: nil, mask: nil, author: "q", at: t0)
             Issue.record("read-only store wrote a label")
-        } catch let InspectionError.database(path, reason) {
+        } catch let error as StoreError {
+            let (path, reason) = (error.path, error.reason)
             #expect(path == store.path && reason.contains("read-only"))
         }
     }

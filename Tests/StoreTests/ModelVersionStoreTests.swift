@@ -5,17 +5,14 @@ import Store
 import Testing
 import TestSupport
 
+/// The StoreError `body` threw, or nil when it succeeded (another error type is recorded).
+private func storeError(_ body: () throws -> Any, sourceLocation: SourceLocation = #_sourceLocation) -> StoreError? {
+    thrownError(StoreError.self, sourceLocation: sourceLocation, body)
+}
+
 /// The InspectionError `body` threw, or nil when it succeeded (another error type is recorded).
 private func inspectionError(_ body: () throws -> Any, sourceLocation: SourceLocation = #_sourceLocation) -> InspectionError? {
-    do {
-        _ = try body()
-        return nil
-    } catch let error as InspectionError {
-        return error
-    } catch {
-        Issue.record("expected an InspectionError, got \(error)", sourceLocation: sourceLocation)
-        return nil
-    }
+    thrownError(InspectionError.self, sourceLocation: sourceLocation, body)
 }
 
 /// Model versions in a real SQLite file: one active version per station, activation and
@@ -298,8 +295,8 @@ private func inspectionError(_ body: () throws -> Any, sourceLocation: SourceLoc
             ("requestTrainingCancel", { try reader.requestTrainingCancel(station: "line-1", at: self.t0) as Any }),
         ]
         for (name, write) in writes {
-            guard case let .database(path, reason)? = inspectionError(write) else {
-                Issue.record("\(name) did not fail with InspectionError.database")
+            guard case let .other(path, reason)? = storeError(write) else {
+                Issue.record("\(name) did not fail with StoreError.other")
                 continue
             }
             #expect(path == store.path && reason.contains("read-only"), "\(name): \(reason)")

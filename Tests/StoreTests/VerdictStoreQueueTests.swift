@@ -104,8 +104,8 @@ import TestSupport
         #expect(try stored.decode() == map.decode())
 
         // Exactly one verdict: a second completion (or a late failure) is refused and changes nothing.
-        #expect(throws: InspectionError.self) { try store.complete(id: id, with: StoreSamples.verdict(.pass), at: t0 + 9) }
-        #expect(throws: InspectionError.self) {
+        #expect(throws: StoreError.self) { try store.complete(id: id, with: StoreSamples.verdict(.pass), at: t0 + 9) }
+        #expect(throws: StoreError.self) {
             try store.fail(id: id, kind: "engine", message: "late", timings: nil, at: t0 + 9)
         }
         #expect(try store.record(id: id) == expected)
@@ -124,7 +124,8 @@ import TestSupport
         do {
             try store.complete(id: id, with: StoreSamples.verdict(), at: t0 + 1)
             Issue.record("only a processing row can complete")
-        } catch let InspectionError.database(_, reason) {
+        } catch let error as StoreError {
+            let reason = error.reason
             #expect(reason.contains("queued, not processing"))
         }
         #expect(try store.record(id: id).state == .queued)

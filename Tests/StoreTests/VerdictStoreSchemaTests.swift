@@ -41,7 +41,7 @@ import TestSupport
     @Test func openReadOnlyNeverCreatesTheFile() throws {
         let scratch = try StoreScratch()
         let path = scratch.path("absent.sqlite")
-        #expect(throws: InspectionError.databaseMissing(path: path)) { try VerdictStore.openReadOnly(path: path) }
+        #expect(throws: StoreError.missing(path)) { try VerdictStore.openReadOnly(path: path) }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
@@ -51,7 +51,8 @@ import TestSupport
         do {
             _ = try VerdictStore.openForWriting(path: path)
             Issue.record("must not create directories")
-        } catch let InspectionError.database(errorPath, reason) {
+        } catch let error as StoreError {
+            let (errorPath, reason) = (error.path, error.reason)
             #expect(errorPath == path)
             #expect(reason.contains("does not exist"))
         }
@@ -68,7 +69,8 @@ import TestSupport
             do {
                 _ = try open(text)
                 Issue.record("a text file is not a verdict log")
-            } catch let InspectionError.database(errorPath, _) {
+            } catch let error as StoreError {
+                let errorPath = error.path
                 #expect(errorPath == text)
             }
         }
@@ -79,7 +81,8 @@ import TestSupport
         do {
             _ = try VerdictStore.openReadOnly(path: empty)
             Issue.record("an empty file is not a verdict log")
-        } catch let InspectionError.database(_, reason) {
+        } catch let error as StoreError {
+            let reason = error.reason
             #expect(reason.contains("not an inspectd verdict log"))
         }
         #expect(try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int == 0)
@@ -96,12 +99,13 @@ import TestSupport
         do {
             try reader.recordDiscovered(StoreSamples.file(2), at: StoreSamples.dayStart)
             Issue.record("a reader must not write")
-        } catch let InspectionError.database(errorPath, reason) {
+        } catch let error as StoreError {
+            let (errorPath, reason) = (error.path, error.reason)
             #expect(errorPath == path)
             #expect(reason.contains("readonly"))
         }
-        #expect(throws: InspectionError.self) { try reader.requeueInterrupted() }
-        #expect(throws: InspectionError.self) { try reader.claimNext(at: StoreSamples.dayStart) }
+        #expect(throws: StoreError.self) { try reader.requeueInterrupted() }
+        #expect(throws: StoreError.self) { try reader.claimNext(at: StoreSamples.dayStart) }
         #expect(try writer.counts()[.queued] == 1)
         #expect(try writer.counts()[.processing] == 0)
     }
@@ -143,7 +147,7 @@ import TestSupport
                 caught = error
             }
         }
-        #expect(caught as? InspectionError == .databaseLocked(path: path))
+        #expect((caught as? StoreError)?.kind == "database_locked" && (caught as? StoreError)?.path == path)
         #expect(try intruder.recordDiscovered(StoreSamples.file(1), at: 0) != nil)
         #expect(try daemon.counts()[.queued] == 2)
     }
@@ -153,7 +157,7 @@ import TestSupport
         struct Boom: Error {}
         let scratch = try StoreScratch()
         let store = try VerdictStore.openForWriting(path: scratch.path())
-        #expect(throws: InspectionError.self) {
+        #expect(throws: StoreError.self) {
             try store.write { db in
                 try db.execute(sql: """
                     INSERT INTO inspections (station, path, size, mtime, content_hash, discovered_at)
@@ -175,7 +179,7 @@ import TestSupport
         let id = try #require(try store.recordDiscovered(StoreSamples.file(1), at: StoreSamples.dayStart))
         _ = try store.claimNext(at: StoreSamples.dayStart)
         let broken = EncodedMap(width: 0, height: 0, minimum: 0, maximum: 1, png: [])
-        #expect(throws: InspectionError.self) {
+        #expect(throws: StoreError.self) {
             try store.complete(id: id, with: StoredVerdict.sample(map: broken), at: StoreSamples.dayStart + 1)
         }
         let record = try store.record(id: id)
@@ -194,7 +198,7 @@ import TestSupport
         let store = try VerdictStore.openForWriting(path: scratch.path())
         let id = try #require(try store.recordDiscovered(StoreSamples.file(1), at: StoreSamples.dayStart))
         _ = try store.claimNext(at: StoreSamples.dayStart)
-        #expect(throws: InspectionError.self) {
+        #expect(throws: StoreError.self) {
             try store.complete(id: id, with: StoreSamples.verdict(score: .nan), at: StoreSamples.dayStart + 1)
         }
         #expect(try store.record(id: id).state == .processing)

@@ -8,10 +8,10 @@ extension VerdictStore {
     public func addFinished(_ file: DiscoveredFile, at time: Double, verdict: Verdict?, score: Double = 0.1,
                      map: EncodedMap? = nil) throws -> Int64 {
         guard let id = try recordDiscovered(file, at: time - 1) else {
-            throw InspectionError.database(path: path, reason: "sample \(file.path) already present")
+            throw StoreError.other(path: path, reason: "sample \(file.path) already present")
         }
         guard let claimed = try claimNext(at: time - 0.5), claimed.id == id else {
-            throw InspectionError.database(path: path, reason: "sample \(file.path) not claimed next")
+            throw StoreError.other(path: path, reason: "sample \(file.path) not claimed next")
         }
         if let verdict {
             try complete(id: id, with: StoreSamples.verdict(verdict, score: score, map: map), at: time)

@@ -13,22 +13,10 @@ extension VerdictStore {
                          author: String, at time: Double) throws -> Label {
         let item = "label for inspection \(inspectionID)"
         try checkLabel(item: item, kind: kind, defectClass: defectClass, mask: mask, author: author, time: time)
-        let target = try read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT station, path, content_hash, original_width, original_height FROM inspections WHERE id = ?",
-                arguments: [inspectionID])
-        }
+        let target = try read { db in try InspectionRow.fetchOne(db, key: inspectionID) }
         guard let target else { throw InspectionError.notFound(what: "inspection", id: inspectionID) }
-        let station: String, imagePath: String, contentHash: String, width: Int?, height: Int?
-        do {
-            station = try target.decode(String.self, atIndex: 0)
-            imagePath = try target.decode(String.self, atIndex: 1)
-            contentHash = try target.decode(String.self, atIndex: 2)
-            width = try target.decode(Int?.self, atIndex: 3)
-            height = try target.decode(Int?.self, atIndex: 4)
-        } catch {
-            throw Self.mapError(error, path: path)
-        }
+        let (station, imagePath, contentHash) = (target.station, target.path, target.contentHash)
+        let (width, height) = (target.originalWidth, target.originalHeight)
         let stored = try mask.map {
             try MaskValidator.validate(png: $0, name: "mask of \(item)", imageWidth: width, imageHeight: height).png
         }
@@ -62,15 +50,13 @@ extension VerdictStore {
     /// Labels nobody has replaced, oldest first; only one station's when `station` is given
     /// (imported labels without a station are then left out).
     public func currentLabels(station: String? = nil) throws -> [Label] {
-        var sql = "SELECT \(Label.selection) FROM labels WHERE superseded_at IS NULL"
-        var arguments: StatementArguments = []
+        typealias Columns = LabelRow.CodingKeys
+        var request = LabelRow.filter(Columns.supersededAt == nil)
         if let station {
-            sql += " AND station = ?"
-            arguments += [station]
+            request = request.filter(Columns.station == station)
         }
-        sql += " ORDER BY created_at, id"
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Label(row: $0) }
+            try request.order(Columns.createdAt, Columns.id).fetchAll(db).map { try $0.label(path: path) }
         }
     }
 
@@ -78,8 +64,8 @@ extension VerdictStore {
     /// were recorded (oldest first); the last one is the current label.
     public func labelHistory(contentHash: String) throws -> [Label] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Label.selection) FROM labels WHERE content_hash = ? ORDER BY id",
-                             arguments: [contentHash]).map { try Label(row: $0) }
+            try LabelRow.filter(LabelRow.CodingKeys.contentHash == contentHash).order(LabelRow.CodingKeys.id)
+                .fetchAll(db).map { try $0.label(path: path) }
         }
     }
 
@@ -95,7 +81,7 @@ extension VerdictStore {
     private func checkLabel(item: String, kind: LabelKind, defectClass: String?, mask: [UInt8]?, author: String,
                             time: Double) throws {
         guard !isReadOnly else {
-            throw InspectionError.database(path: path, reason: "opened read-only; labels need the store opened for writing")
+            throw StoreError.other(path: path, reason: "opened read-only; labels need the store opened for writing")
         }
         try LabelRules.check(item: item, kind: kind, defectClass: defectClass, hasMask: mask != nil)
         try LabelRules.requireText(author, field: "author", item: item)
@@ -114,23 +100,18 @@ extension VerdictStore {
         return try write { db in
             if let inspectionID {
                 // Retention may have removed the row since it was read.
-                let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inspections WHERE id = ?)",
-                                               arguments: [inspectionID]) ?? false
-                guard exists else { throw InspectionError.notFound(what: "inspection", id: inspectionID) }
+                guard try InspectionRow.exists(db, key: inspectionID) else {
+                    throw InspectionError.notFound(what: "inspection", id: inspectionID)
+                }
             }
             try db.execute(sql: "UPDATE labels SET superseded_at = ? WHERE content_hash = ? AND superseded_at IS NULL",
                            arguments: [time, contentHash])
-            try db.execute(
-                sql: """
-                    INSERT INTO labels (inspection_id, station, path, content_hash, kind, defect_class, note, mask,
-                                        author, created_at, superseded_at, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
-                    """,
-                arguments: [inspectionID, station, imagePath, contentHash, kind.rawValue, defectClass, note,
-                            mask.map { Data($0) }, author, time, source])
-            return Label(id: db.lastInsertedRowID, inspectionID: inspectionID, station: station, path: imagePath,
-                         contentHash: contentHash, kind: kind, defectClass: defectClass, note: note, mask: mask,
-                         author: author, createdAt: time, supersededAt: nil, source: source)
+            var label = Label(id: 0, inspectionID: inspectionID, station: station, path: imagePath,
+                              contentHash: contentHash, kind: kind, defectClass: defectClass, note: note, mask: mask,
+                              author: author, createdAt: time, supersededAt: nil, source: source)
+            try LabelRow(label).insert(db)
+            label.id = db.lastInsertedRowID
+            return label
         }
     }
 }

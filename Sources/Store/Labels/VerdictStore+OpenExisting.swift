@@ -11,7 +11,7 @@ extension VerdictStore {
     /// reopened; WAL and the busy timeout let this run next to the running daemon.
     public static func openExistingForWriting(path: String, busyTimeout: Double = 5) throws -> VerdictStore {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw InspectionError.databaseMissing(path: path)
+            throw StoreError.missing(path)
         }
         do {
             var configuration = Configuration()
@@ -21,7 +21,7 @@ extension VerdictStore {
             let applied = try probe.read { db in try schemaMigrator.appliedIdentifiers(db) }
             try probe.close()
             guard applied.contains(firstMigration) else {
-                throw InspectionError.database(path: path, reason: "not an inspectd verdict log")
+                throw StoreError.other(path: path, reason: "not an inspectd verdict log")
             }
         } catch {
             throw mapError(error, path: path)

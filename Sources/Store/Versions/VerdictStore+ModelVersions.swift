@@ -3,23 +3,14 @@ import Foundation
 import GRDB
 
 extension VerdictStore {
-    static let versionColumns = """
-        id, station, base, status, source, parent_id, created_at, activated_at, prompts, prompts_hash, \
-        memory_bank, classifier, review_threshold, fail_threshold, threshold_method, training_label_ids, \
-        heldout_label_ids, metrics, decision, note
-        """
-    /// The same columns with the blobs left out, for listings.
-    static let versionSummaryColumns = """
-        id, station, base, status, source, parent_id, created_at, activated_at, NULL, prompts_hash, \
-        NULL, NULL, review_threshold, fail_threshold, threshold_method, training_label_ids, \
-        heldout_label_ids, metrics, decision, note
-        """
-
     /// The version `station` runs with, blobs included.
     public func activeVersion(station: String) throws -> ModelVersionRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns) FROM model_versions WHERE station = ? AND status = 'active'",
-                             arguments: [station]).map(ModelVersionRecord.init(row:))
+            typealias Columns = ModelVersionRow.CodingKeys
+            return try ModelVersionRow
+                .filter(Columns.station == station && Columns.status == ModelVersionStatus.active.rawValue)
+                .fetchOne(db)?
+                .record(path: path)
         }
     }
 
@@ -32,8 +23,11 @@ extension VerdictStore {
     public func activeVersionSummaries() throws -> [String: ModelVersionRecord] {
         try read { db in
             var found = [String: ModelVersionRecord]()
-            for row in try Row.fetchAll(db, sql: "SELECT \(Self.versionSummaryColumns) FROM model_versions WHERE status = 'active'") {
-                let record = try ModelVersionRecord(row: row)
+            let active = ModelVersionRow
+                .select(ModelVersionRow.summarySelection)
+                .filter(ModelVersionRow.CodingKeys.status == ModelVersionStatus.active.rawValue)
+            for row in try active.fetchAll(db) {
+                let record = try row.record(path: path)
                 found[record.station] = record
             }
             return found
@@ -43,8 +37,7 @@ extension VerdictStore {
     /// One version with its blobs; `notFound` for an unknown id.
     public func version(id: Int64) throws -> ModelVersionRecord {
         let found = try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns) FROM model_versions WHERE id = ?", arguments: [id])
-                .map(ModelVersionRecord.init(row:))
+            try ModelVersionRow.fetchOne(db, key: id)?.record(path: path)
         }
         guard let found else { throw InspectionError.notFound(what: "model version", id: id) }
         return found
@@ -52,15 +45,13 @@ extension VerdictStore {
 
     /// Versions newest first, without blobs; one station's when given.
     public func versions(station: String? = nil, limit: Int = 100) throws -> [ModelVersionRecord] {
-        var sql = "SELECT \(Self.versionSummaryColumns) FROM model_versions"
-        var arguments: StatementArguments = []
+        typealias Columns = ModelVersionRow.CodingKeys
+        var request = ModelVersionRow.select(ModelVersionRow.summarySelection)
         if let station {
-            sql += " WHERE station = ?"
-            arguments += [station]
+            request = request.filter(Columns.station == station)
         }
-        sql += " ORDER BY id DESC LIMIT ?"
-        arguments += [max(0, limit)]
-        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(ModelVersionRecord.init(row:)) }
+        request = request.order(Columns.id.desc).limit(max(0, limit))
+        return try read { db in try request.fetchAll(db).map { try $0.record(path: path) } }
     }
 
     /// Stores a new version. An `active` one replaces the station's active version in the same
@@ -72,19 +63,7 @@ extension VerdictStore {
             if record.status == .active {
                 try retireActive(db, station: record.station, reason: retireReason ?? "replaced", at: record.createdAt)
             }
-            try db.execute(sql: """
-                INSERT INTO model_versions (station, base, status, source, parent_id, created_at, activated_at, prompts,
-                    prompts_hash, memory_bank, classifier, review_threshold, fail_threshold, threshold_method,
-                    training_label_ids, heldout_label_ids, metrics, decision, note)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    record.station, record.base, record.status.rawValue, record.source.rawValue, record.parentID,
-                    record.createdAt, record.status == .active ? (record.activatedAt ?? record.createdAt) : record.activatedAt,
-                    record.prompts.map { Data($0) }, record.promptsHash, record.memoryBank.map { Data($0) },
-                    record.classifier, Self.finite(record.reviewThreshold), Self.finite(record.failThreshold),
-                    record.thresholdMethod, Self.json(record.trainingLabelIDs), Self.json(record.heldOutLabelIDs),
-                    record.metrics.map(Self.json), record.decision, record.note,
-                ])
+            try ModelVersionRow(inserting: record).insert(db)
             return db.lastInsertedRowID
         }
     }
@@ -156,7 +135,7 @@ extension VerdictStore {
 
     func requireWritable() throws {
         guard !isReadOnly else {
-            throw InspectionError.database(path: path, reason: "opened read-only; this change needs the store opened for writing")
+            throw StoreError.other(path: path, reason: "opened read-only; this change needs the store opened for writing")
         }
     }
 
@@ -174,36 +153,6 @@ extension VerdictStore {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
-    }
-}
-
-extension ModelVersionRecord {
-    /// Decodes a row selected with `versionColumns`; bad enum text is reported, not trapped.
-    init(row: Row) throws {
-        let id = try row.decode(Int64.self, atIndex: 0)
-        let statusText = try row.decode(String.self, atIndex: 3)
-        let sourceText = try row.decode(String.self, atIndex: 4)
-        guard let status = ModelVersionStatus(rawValue: statusText), let source = ModelVersionSource(rawValue: sourceText) else {
-            throw StoreCorruption(message: "model version \(id) has unknown status '\(statusText)' or source '\(sourceText)'")
-        }
-        func ids(_ index: Int) throws -> [Int64] {
-            let text = try row.decode(String.self, atIndex: index)
-            guard let ids = try? JSONDecoder().decode([Int64].self, from: Data(text.utf8)) else {
-                throw StoreCorruption(message: "model version \(id) has unreadable label ids '\(text.prefix(40))'")
-            }
-            return ids
-        }
-        let metricsText = try row.decode(String?.self, atIndex: 17)
-        self.init(
-            id: id, station: try row.decode(atIndex: 1), base: try row.decode(atIndex: 2), status: status, source: source,
-            parentID: try row.decode(atIndex: 5), createdAt: try row.decode(atIndex: 6),
-            activatedAt: try row.decode(atIndex: 7), prompts: try row.decode(Data?.self, atIndex: 8).map { [UInt8]($0) },
-            promptsHash: try row.decode(atIndex: 9), memoryBank: try row.decode(Data?.self, atIndex: 10).map { [UInt8]($0) },
-            classifier: try row.decode(atIndex: 11), reviewThreshold: try row.decode(atIndex: 12),
-            failThreshold: try row.decode(atIndex: 13), thresholdMethod: try row.decode(atIndex: 14),
-            trainingLabelIDs: try ids(15), heldOutLabelIDs: try ids(16),
-            metrics: metricsText.flatMap { try? VerdictStore.jsonDecoder.decode(VersionMetrics.self, from: Data($0.utf8)) },
-            decision: try row.decode(atIndex: 18), note: try row.decode(atIndex: 19))
     }
 }
 

@@ -3,11 +3,6 @@ import Foundation
 import GRDB
 
 extension VerdictStore {
-    static let jobColumns = """
-        id, station, trigger, state, requested_at, started_at, finished_at, pid, phase, epoch, epochs, loss, \
-        progress_at, cancel_requested, candidate_id, message
-        """
-
     /// Asks for a retraining of `station`. A job already requested or running for it is
     /// returned instead of a second one.
     @discardableResult
@@ -19,8 +14,7 @@ extension VerdictStore {
                 """, arguments: [station]) {
                 return open
             }
-            try db.execute(sql: "INSERT INTO training_jobs (station, trigger, state, requested_at) VALUES (?, ?, 'requested', ?)",
-                           arguments: [station, trigger, time])
+            try TrainingJobRow(requestedFor: station, trigger: trigger, at: time).insert(db)
             return db.lastInsertedRowID
         }
         return try trainingJob(id: id)
@@ -29,8 +23,7 @@ extension VerdictStore {
     /// One job; `notFound` for an unknown id.
     public func trainingJob(id: Int64) throws -> TrainingJob {
         let job = try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.jobColumns) FROM training_jobs WHERE id = ?", arguments: [id])
-                .map(TrainingJob.init(row:))
+            try TrainingJobRow.fetchOne(db, key: id)?.job(path: path)
         }
         guard let job else { throw InspectionError.notFound(what: "training job", id: id) }
         return job
@@ -38,11 +31,14 @@ extension VerdictStore {
 
     /// Jobs newest first; only unfinished ones when `open`.
     public func trainingJobs(open: Bool = false, limit: Int = 20) throws -> [TrainingJob] {
-        let condition = open ? " WHERE state IN ('requested', 'running')" : ""
-        return try read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.jobColumns) FROM training_jobs\(condition) ORDER BY id DESC LIMIT ?",
-                             arguments: [max(0, limit)]).map(TrainingJob.init(row:))
+        typealias Columns = TrainingJobRow.CodingKeys
+        var request = TrainingJobRow.all()
+        if open {
+            request = request.filter([TrainingJob.State.requested.rawValue, TrainingJob.State.running.rawValue]
+                .contains(Columns.state))
         }
+        request = request.order(Columns.id.desc).limit(max(0, limit))
+        return try read { db in try request.fetchAll(db).map { try $0.job(path: path) } }
     }
 
     /// When `station` last finished a training job (any outcome), for the schedule.
@@ -125,21 +121,5 @@ extension VerdictStore {
                                                      reason: "cannot change a job in this state")
             }
         }
-    }
-}
-
-extension TrainingJob {
-    init(row: Row) throws {
-        let id = try row.decode(Int64.self, atIndex: 0)
-        let stateText = try row.decode(String.self, atIndex: 3)
-        guard let state = State(rawValue: stateText) else {
-            throw StoreCorruption(message: "training job \(id) has unknown state '\(stateText)'")
-        }
-        self.init(id: id, station: try row.decode(atIndex: 1), trigger: try row.decode(atIndex: 2), state: state,
-                  requestedAt: try row.decode(atIndex: 4), startedAt: try row.decode(atIndex: 5),
-                  finishedAt: try row.decode(atIndex: 6), pid: try row.decode(atIndex: 7), phase: try row.decode(atIndex: 8),
-                  epoch: try row.decode(atIndex: 9), epochs: try row.decode(atIndex: 10), loss: try row.decode(atIndex: 11),
-                  progressAt: try row.decode(atIndex: 12), cancelRequested: try row.decode(Int.self, atIndex: 13) != 0,
-                  candidateID: try row.decode(atIndex: 14), message: try row.decode(atIndex: 15))
     }
 }

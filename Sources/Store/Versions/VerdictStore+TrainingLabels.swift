@@ -5,10 +5,11 @@ extension VerdictStore {
     /// The labels a station learns from: its own and those imported without a station.
     public func trainingLabels(station: String) throws -> [Label] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT \(Label.selection) FROM labels WHERE superseded_at IS NULL AND (station = ? OR station IS NULL)
-                ORDER BY created_at, id
-                """, arguments: [station]).map { try Label(row: $0) }
+            typealias Columns = LabelRow.CodingKeys
+            return try LabelRow
+                .filter(Columns.supersededAt == nil && (Columns.station == station || Columns.station == nil))
+                .order(Columns.createdAt, Columns.id)
+                .fetchAll(db).map { try $0.label(path: path) }
         }
     }
 
@@ -21,9 +22,8 @@ extension VerdictStore {
             var start = 0
             while start < ids.count {
                 let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                found += try Row.fetchAll(db, sql: "SELECT \(Label.selection) FROM labels WHERE id IN (\(marks)) ORDER BY id",
-                                          arguments: StatementArguments(chunk)).map { try Label(row: $0) }
+                found += try LabelRow.filter(keys: chunk).order(LabelRow.CodingKeys.id)
+                    .fetchAll(db).map { try $0.label(path: path) }
                 start += 500
             }
             return found

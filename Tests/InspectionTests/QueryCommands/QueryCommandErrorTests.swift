@@ -126,7 +126,7 @@ import Testing
             return (probe, result)
         }
         try holder.close()
-        #expect(probe as? InspectionError == .databaseLocked(path: path), "in-process probe: \(String(describing: probe))")
+        #expect((probe as? StoreError)?.kind == "database_locked" && (probe as? StoreError)?.path == path, "in-process probe: \(String(describing: probe))")
         #expect(locked.status == 4, "\(locked)")
         #expect(locked.stderr.contains("database is locked"), "\(locked.stderr)")
         #expect(locked.stderr.contains(path))
