@@ -27,6 +27,25 @@ final class DaemonHarness: @unchecked Sendable {
         return repo.appendingPathComponent("Tests/EngineTests/Fixtures")
     }
 
+    /// The `[model]` settings the fixture set was generated with (manifest.json → config): input
+    /// size, feature layers and the first dual-path block, as TOML lines.
+    static func fixtureModelSettings() throws -> String {
+        let url = fixtures.appendingPathComponent("manifest.json")
+        guard let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
+              let config = root["config"] as? [String: Any],
+              let size = (config["image_size"] as? NSNumber)?.intValue,
+              let layers = (config["features_list"] as? [NSNumber])?.map(\.intValue),
+              let dual = (config["dual_path_blocks_1based"] as? [NSNumber])?.map(\.intValue),
+              let vision = (config["vision_layers"] as? NSNumber)?.intValue else {
+            throw HarnessError("\(url.path) lacks config.image_size, features_list, dual_path_blocks_1based or vision_layers")
+        }
+        return """
+            input_size = \(size)
+            feature_layers = [\(layers.map(String.init).joined(separator: ", "))]
+            dpam_first_block = \(dual.first ?? vision + 1)
+            """
+    }
+
     /// The built inspectd next to the test executable (INSPECTD_BINARY overrides, e.g. to
     /// measure a release build).
     static var binary: URL {
@@ -60,14 +79,13 @@ final class DaemonHarness: @unchecked Sendable {
     func writeConfig(after: String = "keep", recursive: Bool = true, extra: String = "") throws {
         let fx = Self.fixtures
         let move = after == "move" ? "move_to = \"\(done.path)\"\n" : ""
+        let settings = try Self.fixtureModelSettings()
         let text = """
             database = "\(database)"
             [model]
             path = "\(fx.appendingPathComponent("model-openclip.safetensors").path)"
             prompts = "\(fx.appendingPathComponent("prompts.safetensors").path)"
-            input_size = 64
-            feature_layers = [1, 2, 3, 4]
-            dpam_first_block = 2
+            \(settings)
             [thresholds]
             review = 0.4
             fail = 0.6
