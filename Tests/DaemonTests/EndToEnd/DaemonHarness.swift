@@ -19,17 +19,24 @@ final class DaemonHarness: @unchecked Sendable {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The engine tests' own copy of clip-tiny, whatever INSPECTD_FIXTURES says: for tests whose
+    /// expected outcome depends on that particular model (e.g. whether retraining improves it).
+    static let bundledFixtures = repo.appendingPathComponent("Tests/EngineTests/Fixtures")
+
     /// The model fixture: INSPECTD_FIXTURES or the engine tests' copy.
     static var fixtures: URL {
         if let dir = ProcessInfo.processInfo.environment["INSPECTD_FIXTURES"], !dir.isEmpty {
             return URL(fileURLWithPath: dir)
         }
-        return repo.appendingPathComponent("Tests/EngineTests/Fixtures")
+        return bundledFixtures
     }
 
-    /// The `[model]` settings the fixture set was generated with (manifest.json → config): input
-    /// size, feature layers and the first dual-path block, as TOML lines.
-    static func fixtureModelSettings() throws -> String {
+    /// The fixture set this harness's daemon runs on.
+    let fixtureDirectory: URL
+
+    /// The `[model]` settings `fixtures` was generated with (manifest.json → config): input size,
+    /// feature layers and the first dual-path block, as TOML lines.
+    static func modelSettings(of fixtures: URL) throws -> String {
         let url = fixtures.appendingPathComponent("manifest.json")
         guard let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
               let config = root["config"] as? [String: Any],
@@ -63,7 +70,9 @@ final class DaemonHarness: @unchecked Sendable {
         return repo.appendingPathComponent(".build/debug/inspectd")
     }
 
-    init(after: String = "keep", recursive: Bool = true) throws {
+    /// A harness whose daemon watches a fresh temporary folder with the model of `fixtures`.
+    init(after: String = "keep", recursive: Bool = true, fixtures: URL = DaemonHarness.fixtures) throws {
+        fixtureDirectory = fixtures
         root = FileManager.default.temporaryDirectory.appendingPathComponent("inspectd-e2e-\(UUID().uuidString.prefix(8))")
         watch = root.appendingPathComponent("watch")
         done = root.appendingPathComponent("done")
@@ -77,9 +86,9 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     func writeConfig(after: String = "keep", recursive: Bool = true, extra: String = "") throws {
-        let fx = Self.fixtures
+        let fx = fixtureDirectory
         let move = after == "move" ? "move_to = \"\(done.path)\"\n" : ""
-        let settings = try Self.fixtureModelSettings()
+        let settings = try Self.modelSettings(of: fx)
         let text = """
             database = "\(database)"
             [model]
