@@ -74,11 +74,13 @@ import Testing
     }
 
     @Test func gapInBlockNumberingIsReported() throws {
+        // Block 1 moves past the last block, whatever the fixture's depth: 1 is then missing.
+        let beyond = try fx.int("vision_layers") + 3
         let path = try variant("gap") { list in
             list = list.map { item in
                 var item = item
                 item.0 = item.0.replacingOccurrences(of: "visual.transformer.resblocks.1.",
-                                                     with: "visual.transformer.resblocks.7.")
+                                                     with: "visual.transformer.resblocks.\(beyond).")
                 return item
             }
         }
@@ -90,14 +92,23 @@ import Testing
         #expect(reason.contains("missing [1"))
     }
 
+    /// Writes the fixture's config.json as `<name>.json` in the scratch folder with `key` of
+    /// `section` (e.g. "text_config") set to `value`; returns its URL.
+    @discardableResult
+    private func editedConfig(_ name: String, _ section: String, _ key: String, _ value: Any) throws -> URL {
+        let config = directory.appendingPathComponent("\(name).json")
+        let data = try Data(contentsOf: URL(fileURLWithPath: fx.path("config.json")))
+        var json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var part = try #require(json[section] as? [String: Any])
+        part[key] = value
+        json[section] = part
+        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        return config
+    }
+
     @Test func configThatContradictsTensorsIsReported() throws {
         let path = try variant("contradiction", config: nil) { _ in }
-        let config = directory.appendingPathComponent("contradiction.json")
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fx.path("config.json")))) as? [String: Any])
-        var vision = try #require(json["vision_config"] as? [String: Any])
-        vision["num_hidden_layers"] = 99
-        json["vision_config"] = vision
-        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        let config = try editedConfig("contradiction", "vision_config", "num_hidden_layers", 99)
         guard case let .invalidConfig(p, field, reason)? = loadError(path) else {
             Issue.record("expected invalidConfig")
             return
@@ -109,17 +120,26 @@ import Testing
 
     @Test func headCountThatDoesNotDivideWidthIsReported() throws {
         let path = try variant("heads", config: nil) { _ in }
-        let config = directory.appendingPathComponent("heads.json")
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fx.path("config.json")))) as? [String: Any])
-        var text = try #require(json["text_config"] as? [String: Any])
-        text["num_attention_heads"] = 5
-        json["text_config"] = text
-        try JSONSerialization.data(withJSONObject: json).write(to: config)
+        try editedConfig("heads", "text_config", "num_attention_heads", 5)
         guard case let .invalidConfig(_, field, _)? = loadError(path) else {
             Issue.record("expected invalidConfig")
             return
         }
         #expect(field == "text heads")
+    }
+
+    /// A count of 1 is a number, not `true` (JSON numbers 0 and 1 bridge to Bool on Linux);
+    /// a real `true` is still refused.
+    @Test func oneHeadIsACountAndTrueIsNot() throws {
+        let path = try variant("onehead", config: nil) { _ in }
+        try editedConfig("onehead", "text_config", "num_attention_heads", 1)
+        #expect(try CLIPModel.load(path: path).architecture.textHeads == 1)
+        try editedConfig("onehead", "text_config", "num_attention_heads", true)
+        guard case let .invalidConfig(_, field, reason)? = loadError(path) else {
+            Issue.record("expected invalidConfig for heads = true")
+            return
+        }
+        #expect(field == "text_config.num_attention_heads" && reason.contains("not a positive integer"))
     }
 
     @Test func withoutConfigHeadsAreWidthOver64OrAConfigIsAskedFor() throws {

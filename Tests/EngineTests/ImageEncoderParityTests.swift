@@ -45,15 +45,16 @@ import Testing
 
     @Test func tokensEnteringFirstBlock() throws {
         let encoder = try model.imageEncoder(inputSize: try fx.int("image_size"))
-        let tokens = try encoder.embeddedTokens(try fx.image("input.s64", 0))
+        let tokens = try encoder.embeddedTokens(try fx.image(try fx.input, 0))
         try fx.check("clip.vision_ln_pre.img0", tokens.values)
     }
 
     @Test func plainCLIPImageEmbeddings() throws {
         let encoder = try model.imageEncoder(inputSize: try fx.int("image_size"))
         var all = [Float]()
-        for i in 0..<(try imageCount("input.s64")) {
-            all += try encoder.encode(try fx.image("input.s64", i)).imageEmbedding
+        let input = try fx.input
+        for i in 0..<(try imageCount(input)) {
+            all += try encoder.encode(try fx.image(input, i)).imageEmbedding
         }
         try fx.check("clip.image_embeds", all)
     }
@@ -73,18 +74,19 @@ import Testing
     }
 
     @Test func anomalyCLIPWithoutDPAM() throws {
-        try checkAnomalyCLIP(input: "input.s64", size: try fx.int("image_size"), dualPath: nil, prefix: "acl.nodpam")
+        try checkAnomalyCLIP(input: try fx.input, size: try fx.int("image_size"), dualPath: nil, prefix: "acl.nodpam")
     }
 
     @Test func anomalyCLIPWithDPAM() throws {
-        try checkAnomalyCLIP(input: "input.s64", size: try fx.int("image_size"), dualPath: try dpam(), prefix: "acl.dpam")
+        try checkAnomalyCLIP(input: try fx.input, size: try fx.int("image_size"), dualPath: try dpam(), prefix: "acl.dpam")
     }
 
     @Test func anomalyCLIPWithDPAMAtInterpolatedSize() throws {
         let size = try fx.int("alt_size")
         let encoder = try model.imageEncoder(inputSize: size, taps: try fx.ints("features_list"), dualPath: try dpam())
-        try fx.check("acl.dpam.s96.positional_embedding", encoder.positions.values)
-        try checkAnomalyCLIP(input: "input.s96", size: size, dualPath: try dpam(), prefix: "acl.dpam.s96")
+        let prefix = try fx.alternativeDPAMPrefix
+        try fx.check("\(prefix).positional_embedding", encoder.positions.values)
+        try checkAnomalyCLIP(input: try fx.alternativeInput, size: size, dualPath: try dpam(), prefix: prefix)
     }
 
     @Test func bothNamingsGiveIdenticalOutputs() throws {
@@ -93,8 +95,9 @@ import Testing
         let a = try models.openCLIP.imageEncoder(inputSize: size, taps: taps, dualPath: try dpam())
         let b = try models.huggingFace.imageEncoder(inputSize: size, taps: taps, dualPath: try dpam())
         #expect(models.openCLIP.architecture == models.huggingFace.architecture)
-        for i in 0..<(try imageCount("input.s64")) {
-            let image = try fx.image("input.s64", i)
+        let input = try fx.input
+        for i in 0..<(try imageCount(input)) {
+            let image = try fx.image(input, i)
             let x = try a.encode(image)
             let y = try b.encode(image)
             #expect(maxAbsDiff(x.imageEmbedding, y.imageEmbedding) <= 1e-6)

@@ -129,9 +129,22 @@ import Testing
 
     // MARK: fixture parity (bit-exact input tensors)
 
-    @Test(arguments: [("input.s64", ResizeMode.crop), ("input.s96", .crop), ("input_acl_u8.s64", .squash)])
-    func fixtureInputsAreBitExact(tensor: String, mode: ResizeMode) throws {
-        let fx = try PreprocessingFixture.load()
+    /// Every input tensor the manifest's preprocessing table names (for the generator: the open_clip
+    /// crop at the input and the alternative size, AnomalyCLIP's squash at the input size), bit for bit.
+    @Test func fixtureInputsAreBitExact() throws {
+        let fx = try ReferenceFixture.load()
+        let tensors = fx.preprocessedInputs
+        let expected = ["input.s\(try fx.int("image_size"))", "input.s\(try fx.int("alt_size"))",
+                        "input_acl_u8.s\(try fx.int("image_size"))"]
+        #expect(Set(expected).isSubset(of: Set(tensors)), "preprocessing table lists \(tensors), expected \(expected)")
+        for tensor in tensors {
+            try checkBitExact(tensor: tensor, mode: tensor.hasPrefix("input_acl") ? .squash : .crop, fixture: fx)
+        }
+    }
+
+    /// Preprocesses every fixture image at `tensor`'s size with `mode` and compares with the reference
+    /// (uint8 pixels for the squash tensors, float32 bit patterns for the others).
+    private func checkBitExact(tensor: String, mode: ResizeMode, fixture fx: ReferenceFixture) throws {
         let info = try fx.reference.info(tensor)
         #expect(info.shape.count == 4 && info.shape[1] == 3 && info.shape[2] == info.shape[3])
         let size = info.shape[3]
@@ -164,7 +177,7 @@ import Testing
 
     /// The manifest's table of resized sizes and crop offsets, per tensor and image.
     @Test func geometryMatchesManifest() throws {
-        let fx = try PreprocessingFixture.load()
+        let fx = try ReferenceFixture.load()
         let rows = fx.preprocessing
         #expect(!rows.isEmpty)
         for row in rows {
@@ -298,46 +311,4 @@ import Testing
         let decoded = try JSONDecoder().decode(InputGeometry.self, from: try JSONEncoder().encode(g))
         #expect(decoded == g)
     }
-}
-
-/// The fixture files these tests read: INSPECTD_FIXTURES when set (manifest, references and
-/// images in one folder), else the engine tests' manifest/references and this target's images.
-private final class PreprocessingFixture: @unchecked Sendable {
-    let directory: URL
-    let imageDirectory: URL
-    let manifest: [String: Any]
-    let reference: SafeTensorsFile
-
-    struct Missing: Error, CustomStringConvertible { let description: String }
-
-    static let shared: Result<PreprocessingFixture, Error> = Result { try PreprocessingFixture() }
-    static func load() throws -> PreprocessingFixture { try shared.get() }
-
-    private init() throws {
-        if let override = ProcessInfo.processInfo.environment["INSPECTD_FIXTURES"], !override.isEmpty {
-            directory = URL(fileURLWithPath: override)
-            imageDirectory = directory
-        } else {
-            directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("EngineTests/Fixtures")
-            guard let images = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-                throw Missing(description: "InspectionTests Fixtures bundle not found")
-            }
-            imageDirectory = images
-        }
-        let data = try Data(contentsOf: directory.appendingPathComponent("manifest.json"))
-        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw Missing(description: "\(directory.path)/manifest.json is not a JSON object")
-        }
-        manifest = root
-        reference = try SafeTensorsFile(path: directory.appendingPathComponent("reference.safetensors").path)
-    }
-
-    func imagePath(_ file: String) -> String { imageDirectory.appendingPathComponent(file).path }
-
-    /// Image file names in tensor order.
-    var imageFiles: [String] { (manifest["images"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String } }
-
-    /// The "preprocessing" table (tensor, image, original_wh, resized_wh, crop_left_top, crop_size).
-    var preprocessing: [[String: Any]] { manifest["preprocessing"] as? [[String: Any]] ?? [] }
 }

@@ -26,10 +26,11 @@ import Testing
     }
 
     @Test func scoresMatchReference() throws {
-        let count = try fx.reference.info("input.s64").shape[0]
+        let input = try fx.input
+        let count = try fx.reference.info(input).shape[0]
         var textProbs = [Float](), patchProbs = [Float](), layerMaps = [Float](), sums = [Float](), smoothed = [Float]()
         for i in 0..<count {
-            let scores = try scorer.score(try encoder.encode(try fx.slice("input.s64", i)))
+            let scores = try scorer.score(try encoder.encode(try fx.slice(input, i)))
             textProbs += [scores.imageProbabilities.normal, scores.imageProbabilities.anomalous]
             patchProbs += scores.patchProbabilities.flatMap { $0 }
             layerMaps += scores.layerMaps.flatMap { $0 }

@@ -112,11 +112,17 @@ public struct ModelConfigFile: Sendable, Equatable {
     private func int(_ dict: [String: Any], _ key: String, _ section: String) throws -> Int? {
         guard let raw = dict[key] else { return nil }
         let field = section.isEmpty ? key : "\(section).\(key)"
-        guard let number = raw as? NSNumber, !(raw is Bool),
+        guard let number = raw as? NSNumber, !Self.isBoolean(number),
               number.doubleValue == Double(number.intValue), number.intValue > 0 else {
             throw EngineError.invalidConfig(path: path, field: field, reason: "not a positive integer (got \(raw))")
         }
         return number.intValue
+    }
+
+    /// Whether a parsed JSON number was `true`/`false`: Foundation stores those as Objective-C
+    /// type `c`. (`raw is Bool` is no test: on Linux it also holds for the numbers 0 and 1.)
+    private static func isBoolean(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
     }
 
     private func activationValue(_ raw: Any, field: String) throws -> Activation {

@@ -20,12 +20,38 @@ final class DaemonHarness: @unchecked Sendable {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The engine tests' own copy of clip-tiny, whatever INSPECTD_FIXTURES says: for tests whose
+    /// expected outcome depends on that particular model (e.g. whether retraining improves it).
+    static let bundledFixtures = repo.appendingPathComponent("Tests/EngineTests/Fixtures")
+
     /// The model fixture: INSPECTD_FIXTURES or the engine tests' copy.
     static var fixtures: URL {
         if let dir = ProcessInfo.processInfo.environment["INSPECTD_FIXTURES"], !dir.isEmpty {
             return URL(fileURLWithPath: dir)
         }
-        return repo.appendingPathComponent("Tests/EngineTests/Fixtures")
+        return bundledFixtures
+    }
+
+    /// The fixture set this harness's daemon runs on.
+    let fixtureDirectory: URL
+
+    /// The `[model]` settings `fixtures` was generated with (manifest.json → config): input size,
+    /// feature layers and the first dual-path block, as TOML lines.
+    static func modelSettings(of fixtures: URL) throws -> String {
+        let url = fixtures.appendingPathComponent("manifest.json")
+        guard let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
+              let config = root["config"] as? [String: Any],
+              let size = (config["image_size"] as? NSNumber)?.intValue,
+              let layers = (config["features_list"] as? [NSNumber])?.map(\.intValue),
+              let dual = (config["dual_path_blocks_1based"] as? [NSNumber])?.map(\.intValue),
+              let vision = (config["vision_layers"] as? NSNumber)?.intValue else {
+            throw HarnessError("\(url.path) lacks config.image_size, features_list, dual_path_blocks_1based or vision_layers")
+        }
+        return """
+            input_size = \(size)
+            feature_layers = [\(layers.map(String.init).joined(separator: ", "))]
+            dpam_first_block = \(dual.first ?? vision + 1)
+            """
     }
 
     /// The built inspectd next to the test executable (INSPECTD_BINARY overrides, e.g. to
@@ -45,7 +71,9 @@ final class DaemonHarness: @unchecked Sendable {
         return repo.appendingPathComponent(".build/debug/inspectd")
     }
 
-    init(after: String = "keep", recursive: Bool = true) throws {
+    /// A harness whose daemon watches a fresh temporary folder with the model of `fixtures`.
+    init(after: String = "keep", recursive: Bool = true, fixtures: URL = DaemonHarness.fixtures) throws {
+        fixtureDirectory = fixtures
         root = FileManager.default.temporaryDirectory.appendingPathComponent("inspectd-e2e-\(UUID().uuidString.prefix(8))")
         watch = root.appendingPathComponent("watch")
         done = root.appendingPathComponent("done")
@@ -59,16 +87,15 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     func writeConfig(after: String = "keep", recursive: Bool = true, extra: String = "") throws {
-        let fx = Self.fixtures
+        let fx = fixtureDirectory
         let move = after == "move" ? "move_to = \"\(done.path)\"\n" : ""
+        let settings = try Self.modelSettings(of: fx)
         let text = """
             database = "\(database)"
             [model]
             path = "\(fx.appendingPathComponent("model-openclip.safetensors").path)"
             prompts = "\(fx.appendingPathComponent("prompts.safetensors").path)"
-            input_size = 64
-            feature_layers = [1, 2, 3, 4]
-            dpam_first_block = 2
+            \(settings)
             [thresholds]
             review = 0.4
             fail = 0.6

@@ -114,8 +114,10 @@ import Testing
         throw HarnessError("version \(id) never became active")
     }
 
+    /// Promotion depends on what training achieves on this model and these images, so this
+    /// test runs on the bundled clip-tiny model whichever fixture set INSPECTD_FIXTURES names.
     @Test func labelsTriggerRetrainingThePromotedVersionScoresAndRollbackRestores() throws {
-        let h = try DaemonHarness()
+        let h = try DaemonHarness(fixtures: DaemonHarness.bundledFixtures)
         try h.writeConfig(extra: Self.retrainConfig())
         try h.start()
         var parts = Parts()
@@ -171,9 +173,10 @@ import Testing
     /// Prompts alone decide here (few-shot off): a first job tunes prompts that separate the
     /// generated defects and is promoted; a second job, requested with `inspectctl retrain
     /// --now` after a reload that makes it start from scratch with a single epoch, yields a
-    /// worse candidate that is rejected — the active version and the verdicts stay.
+    /// worse candidate that is rejected — the active version and the verdicts stay. Both
+    /// outcomes depend on the model, so this runs on the bundled clip-tiny model.
     @Test func aWorseCandidateIsRejectedAndTheActiveVersionStays() throws {
-        let h = try DaemonHarness()
+        let h = try DaemonHarness(fixtures: DaemonHarness.bundledFixtures)
         let fewShotOff = "[fewshot]\nenabled = false\n"
         try h.writeConfig(extra: fewShotOff + Self.retrainConfig(["learning_rate": "0.01", "margin": "0.02"]))
         try h.start()

@@ -84,6 +84,31 @@ final class FixtureSet: @unchecked Sendable {
         return v.intValue
     }
 
+    /// `name` itself when the manifest lists it and reference.safetensors holds it; otherwise a
+    /// `FixtureError` naming the tensor, so a fixture set that lacks it fails with a clear reason.
+    func listed(_ name: String) throws -> String {
+        guard has(name) else { throw FixtureError("\(directory.path): no reference tensor \(name)") }
+        return name
+    }
+
+    /// The open_clip-preprocessed inputs at the model's input size (`input.s<image_size>`).
+    var input: String { get throws { try listed("input.s\(try int("image_size"))") } }
+
+    /// The open_clip-preprocessed inputs at the alternative size (`input.s<alt_size>`).
+    var alternativeInput: String { get throws { try listed("input.s\(try int("alt_size"))") } }
+
+    /// AnomalyCLIP's squash-resized uint8 inputs at the model's input size (`input_acl_u8.s<image_size>`).
+    var squashedInput: String { get throws { try listed("input_acl_u8.s\(try int("image_size"))") } }
+
+    /// Prefix of the DPAM forward at the alternative size (`acl.dpam.s<alt_size>`).
+    var alternativeDPAMPrefix: String {
+        get throws {
+            let prefix = "acl.dpam.s\(try int("alt_size"))"
+            _ = try listed(prefix + ".positional_embedding")
+            return prefix
+        }
+    }
+
     func floats(_ name: String) throws -> [Float] { try reference.floats(name) }
     func shape(_ name: String) throws -> [Int] { try reference.info(name).shape }
 

@@ -28,7 +28,7 @@ import Testing
         let labels = try fx.reference.int32s("train.labels").map(Int.init)
         let b = labels.count
         let size = try fx.int("image_size")
-        let u8 = try fx.reference.uint8s("input_acl_u8.s64")
+        let u8 = try fx.reference.uint8s(try fx.squashedInput)
         let plane = size * size
         let featuresList = try fx.ints("features_list")
         let threshold = try fx.ints("feature_map_layer")[0]

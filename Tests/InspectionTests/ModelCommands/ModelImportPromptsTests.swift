@@ -5,17 +5,20 @@ import Store
 import Testing
 
 /// `inspectctl model import-prompts` checks the file against the configured model (the
-/// fixture CLIP, text width 32) and stores it as a version of the station.
+/// fixture CLIP, its text width from the manifest) and stores it as a version of the station.
 @Suite struct ModelImportPromptsTests {
     let fx: ModelFixture
     let reference: ReferenceFixture
     let configPath: String
     let promptsPath: String
+    /// The fixture model's text width.
+    let width: Int
 
     init() throws {
         fx = try ModelFixture()
         reference = try ReferenceFixture.load()
         promptsPath = reference.path("prompts.safetensors")
+        width = try reference.int("text_width")
         let folder = fx.directory.appendingPathComponent("line-1")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         configPath = fx.directory.appendingPathComponent("inspectd.toml").path
@@ -60,8 +63,8 @@ import Testing
         #expect(try fx.store.activeVersionIDs()["line-1"] == active)
 
         // What was stored is the same prompts, in the layout the daemon loads.
-        let original = try LearnedPrompts.load(path: promptsPath, width: 32)
-        let loaded = try LearnedPrompts.load(bytes: bytes, name: "version \(id)", width: 32)
+        let original = try LearnedPrompts.load(path: promptsPath, width: width)
+        let loaded = try LearnedPrompts.load(bytes: bytes, name: "version \(id)", width: width)
         #expect(bytes == (try original.serialized()))
         #expect(loaded.normalContext == original.normalContext && loaded.anomalousContext == original.anomalousContext)
         #expect(loaded.deepPrompts == original.deepPrompts)
@@ -81,14 +84,15 @@ import Testing
     @Test func wrongWidthOrTruncatedFilesAreRefusedAndNothingIsStored() throws {
         try insertActive()
         let narrow = fx.directory.appendingPathComponent("narrow.safetensors").path
+        let half = width / 2
         try SafeTensorsWriter.write([
-            .float32("ctx_pos", shape: [1, 1, 4, 16], [Float](repeating: 0.1, count: 64)),
-            .float32("ctx_neg", shape: [1, 1, 4, 16], [Float](repeating: 0.2, count: 64)),
+            .float32("ctx_pos", shape: [1, 1, 4, half], [Float](repeating: 0.1, count: 4 * half)),
+            .float32("ctx_neg", shape: [1, 1, 4, half], [Float](repeating: 0.2, count: 4 * half)),
         ], to: narrow)
         let wrong = try importPrompts(narrow)
         #expect(wrong.status == 1, "\(wrong)")
         #expect(wrong.stderr.contains("\(narrow): not usable AnomalyCLIP prompts for the configured model"), "\(wrong.stderr)")
-        #expect(wrong.stderr.contains("text width 32") && wrong.stderr.contains("ctx_pos"), "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("text width \(width)") && wrong.stderr.contains("ctx_pos"), "\(wrong.stderr)")
 
         let truncated = fx.directory.appendingPathComponent("truncated.safetensors").path
         let whole = try Data(contentsOf: URL(fileURLWithPath: promptsPath))

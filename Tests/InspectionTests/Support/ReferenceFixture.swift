@@ -55,6 +55,28 @@ final class ReferenceFixture: @unchecked Sendable {
         (manifest["images"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String }
     }
 
+    /// The "preprocessing" table: one row per (input tensor, image) with tensor, image,
+    /// original_wh, resized_wh, crop_left_top and crop_size.
+    var preprocessing: [[String: Any]] { manifest["preprocessing"] as? [[String: Any]] ?? [] }
+
+    /// The input tensors the preprocessing table names, in first-seen order.
+    var preprocessedInputs: [String] {
+        var seen = Set<String>()
+        return preprocessing.compactMap { $0["tensor"] as? String }.filter { seen.insert($0).inserted }
+    }
+
+    /// `name` itself when the manifest lists it and reference.safetensors holds it; otherwise an
+    /// error naming the tensor, so a fixture set that lacks it fails with a clear reason.
+    func listed(_ name: String) throws -> String {
+        guard tolerances[name] != nil, reference.tensors[name] != nil else {
+            throw FixtureMissing(description: "\(directory.path): no reference tensor \(name)")
+        }
+        return name
+    }
+
+    /// The open_clip-preprocessed inputs at the model's input size (`input.s<image_size>`).
+    var input: String { get throws { try listed("input.s\(try int("image_size"))") } }
+
     func int(_ key: String) throws -> Int {
         guard let v = config[key] as? NSNumber else { throw FixtureMissing(description: "config.\(key)") }
         return v.intValue

@@ -5,7 +5,8 @@ import Store
 import Testing
 
 /// How labeled examples become training batches, and where training starts. Uses real
-/// encodings of the tiny fixture model (64² input, text width 32, 2 text layers).
+/// encodings of the fixture model (its input size from the manifest) and, for the prompt
+/// sizes, a random model of fixed text shape.
 @Suite struct PromptTuningBatchTests {
     let fx: TrainingFixture
     let side: Int
@@ -123,11 +124,17 @@ import Testing
         #expect(try scratch.serialized() != active.serialized())
     }
 
+    /// A random model with its own text shape (width 16, 3 layers), independent of whichever
+    /// fixture set the tests run on: the prompt sizes below are checked against these numbers.
+    static let textShaped: Result<CLIPModel, Error> = Result {
+        try RandomCheckpoint(RandomCheckpoint.architecture(imageSize: 16, patchSize: 8, visionWidth: 16, visionLayers: 2,
+                                                           visionHeads: 2, textWidth: 16, textLayers: 3, textHeads: 2,
+                                                           embedDim: 8), seed: 5).load()
+    }
+
     @Test func randomInitFollowsTheSettingsAndTheModel() throws {
-        let model = fx.inspector.model
-        let width = model.architecture.textWidth
-        #expect(width == (try fx.reference.int("text_width")))
-        #expect(model.architecture.textLayers == (try fx.reference.int("text_layers")))
+        let model = try Self.textShaped.get()
+        #expect(model.architecture.textWidth == 16 && model.architecture.textLayers == 3)
         let t = tuning {
             $0.contextLength = 5
             $0.deepPromptDepth = 9
@@ -135,12 +142,12 @@ import Testing
             $0.seed = 42
         }
         let prompts = try t.initialPrompts(active: nil, model: model)
-        #expect(prompts.width == 32 && prompts.contextLength == 5)
-        #expect(prompts.normalContext.count == 5 * 32 && prompts.anomalousContext.count == 5 * 32)
-        // Depth 9 on a 2-layer text tower: min(9, 2) − 1 = 1 deep prompt of 3 tokens.
-        #expect(prompts.deepPrompts.count == 1 && prompts.deepPrompts[0].count == 3 * 32)
+        #expect(prompts.width == 16 && prompts.contextLength == 5)
+        #expect(prompts.normalContext.count == 5 * 16 && prompts.anomalousContext.count == 5 * 16)
+        // Depth 9 on a 3-layer text tower: min(9, 3) − 1 = 2 deep prompts of 3 tokens.
+        #expect(prompts.deepPrompts.count == 2 && prompts.deepPrompts.allSatisfy { $0.count == 3 * 16 })
         // The same draw as AnomalyCLIP's init with those sizes and the configured seed.
-        let expected = try LearnedPrompts.random(contextLength: 5, deepPromptCount: 1, deepPromptLength: 3, width: 32, seed: 42)
+        let expected = try LearnedPrompts.random(contextLength: 5, deepPromptCount: 2, deepPromptLength: 3, width: 16, seed: 42)
         #expect(prompts.normalContext == expected.normalContext && prompts.anomalousContext == expected.anomalousContext)
         #expect(prompts.deepPrompts == expected.deepPrompts)
         // std 0.02 draws: small, not all zero.
@@ -153,13 +160,22 @@ import Testing
     }
 
     @Test func deepPromptCountIsDepthCappedByTheTextLayersMinusOne() throws {
-        let model = fx.inspector.model
-        for (depth, expected) in [(1, 0), (2, 1), (3, 1), (9, 1)] {
+        let model = try Self.textShaped.get()
+        for (depth, expected) in [(1, 0), (2, 1), (3, 2), (4, 2), (9, 2)] {
             let prompts = try tuning { $0.deepPromptDepth = depth }.initialPrompts(active: nil, model: model)
             #expect(prompts.deepPrompts.count == expected, "depth \(depth)")
             #expect(prompts.contextLength == 12, "default context length")
-            #expect(prompts.deepPrompts.allSatisfy { $0.count == 4 * 32 }, "default deep prompt length 4")
+            #expect(prompts.deepPrompts.allSatisfy { $0.count == 4 * 16 }, "default deep prompt length 4")
         }
+    }
+
+    /// The fixture's own model: the initial prompts take its text width.
+    @Test func initialPromptsTakeTheFixtureModelsTextWidth() throws {
+        let model = fx.inspector.model
+        #expect(model.architecture.textWidth == (try fx.reference.int("text_width")))
+        let prompts = try tuning { $0.contextLength = 3 }.initialPrompts(active: nil, model: model)
+        #expect(prompts.width == model.architecture.textWidth)
+        #expect(prompts.normalContext.count == 3 * model.architecture.textWidth)
     }
 
     @Test func impossibleSizesAreAnEngineError() throws {
