@@ -48,6 +48,7 @@ public final class InspectDaemon {
         let discovery: Discovery
         let processor: ImageProcessor
         let heartbeat: Heartbeat
+        let health: StoreHealth
         let retention: RetentionSchedule
         let retraining: RetrainCoordinator
     }
@@ -106,12 +107,15 @@ public final class InspectDaemon {
                                   })
         processor.rediscover = { [unowned discovery] in discovery.discover($0) }
         processor.checkDatabase = { try database.check() }
+        let health = StoreHealth(store: store, clock: clock, logger: logger)
+        processor.health = health
+        discovery.health = health
         let retraining = RetrainCoordinator(store: store, logger: logger, configPath: configPath, logLevel: logLevel)
         let heartbeat = Heartbeat(store: store, notifier: notifier, clock: clock, logger: logger, configPath: configPath)
         heartbeat.progress = { (processor.processed, processor.imagesPerMinute()) }
         heartbeat.modelVersion = { registry.modelVersionLabel }
         heartbeat.trainingJob = { retraining.runningJob }
-        heartbeat.conditions = { [discovery.unwatchedSummary].compactMap { $0 } }
+        heartbeat.conditions = { [health.summary, discovery.unwatchedSummary].compactMap { $0 } }
         discovery.pollInterval = configuration.rescanInterval
         heartbeat.onBeat = { [unowned self] in
             do {
@@ -122,7 +126,7 @@ public final class InspectDaemon {
             }
         }
         return Parts(database: database, store: store, signals: signals, registry: registry, discovery: discovery, processor: processor,
-                     heartbeat: heartbeat, retention: RetentionSchedule(store: store, clock: clock, logger: logger),
+                     heartbeat: heartbeat, health: health, retention: RetentionSchedule(store: store, clock: clock, logger: logger),
                      retraining: retraining)
     }
 
@@ -134,9 +138,24 @@ public final class InspectDaemon {
             p.discovery.recheckUnsettled()
             p.discovery.retryRescanIfDue()
             p.heartbeat.pingWatchdogIfDue()
+            if p.health.fault != nil {
+                // Nothing is claimed until the store works again; then a rescan finds what
+                // arrived meanwhile.
+                guard p.health.probeIfDue(status: { try p.heartbeat.write("running") }) else {
+                    try waitForEvents(p)
+                    continue
+                }
+                p.discovery.scanOrRetry(reason: "storage recovered")
+            }
             p.registry.followActiveVersionsIfDue()
             try p.database.check()
-            if let item = try p.store.claimNext(at: clock.now) {
+            let claimed: InspectionRecord?
+            do {
+                claimed = try p.store.claimNext(at: clock.now)
+            } catch where p.health.record(error) {
+                continue
+            }
+            if let item = claimed {
                 try p.processor.process(item)
                 p.heartbeat.pingWatchdogIfDue()
                 p.heartbeat.beatIfDue()
@@ -153,7 +172,9 @@ public final class InspectDaemon {
         guard let watcher = p.discovery.watcher else { return }
         var fds = [pollfd(fd: watcher.fileDescriptor, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: p.signals.fileDescriptor, events: Int16(POLLIN), revents: 0)]
-        let r = poll(&fds, nfds_t(fds.count), p.heartbeat.pollTimeout(settling: p.discovery.hasUnsettled))
+        var timeout = p.heartbeat.pollTimeout(settling: p.discovery.hasUnsettled)
+        if let probe = p.health.secondsUntilProbe { timeout = min(timeout, max(Int32(probe * 1000), 100)) }
+        let r = poll(&fds, nfds_t(fds.count), timeout)
         if r < 0 && errno != EINTR {
             throw DaemonError.system(call: "poll", errno: errno, detail: String(cString: strerror(errno)))
         }

@@ -143,6 +143,21 @@ extension VerdictStore {
         }
     }
 
+    /// Puts a claimed image back in the queue and gives back its attempt: its verdict could
+    /// not be written because of the storage (full disk, lock, I/O), which says nothing about
+    /// the image, so it must neither end as an error nor come closer to `gave_up`.
+    public func releaseClaim(id: Int64) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE inspections SET state = 'queued', started_at = NULL, attempts = MAX(attempts - 1, 0)
+                    WHERE id = ? AND state = 'processing'
+                    """,
+                arguments: [id])
+            try requireTransition(db, id: id, to: "queued")
+        }
+    }
+
     /// Images waiting to be claimed (not counting the ones being processed).
     public func queueDepth() throws -> Int {
         try read { db in

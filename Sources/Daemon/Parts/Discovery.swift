@@ -32,6 +32,9 @@ final class Discovery {
     /// Seconds between rescans while some folder cannot be watched (`rescan_interval`).
     var pollInterval: Double = 30
     private var nextPollScan: Double?
+    /// Where storage faults go; a file that cannot be recorded meanwhile is found by the
+    /// rescan that follows recovery.
+    var health: StoreHealth?
     /// Folders already reported as unwatched, so each is warned about once.
     private var reportedUnwatched: Set<String> = []
 
@@ -164,6 +167,7 @@ final class Discovery {
                 logger.debug("queued", metadata: ["inspection.station": "\(file.station)", "inspection.path": "\(file.path)"])
             }
         } catch {
+            if health?.record(error) == true { return }
             logger.error("cannot record discovered file: \(error)",
                          metadata: ["inspection.station": "\(file.station)", "inspection.path": "\(file.path)"])
         }

@@ -82,11 +82,16 @@ final class Heartbeat {
 
     /// Writes the `daemon_status` row with `newState` ("starting", "running", "reloading", …).
     func update(_ newState: String) {
+        do { try write(newState) } catch { logger.warning("cannot write daemon status: \(error)") }
+    }
+
+    /// `update`, throwing: the probe of a storage fault.
+    func write(_ newState: String) throws {
         state = newState
         let (processed, perMinute) = progress()
         let status = DaemonStatus(pid: getpid(), startedAt: startedAt, heartbeatAt: clock.now, state: newState,
                                   processed: processed, imagesPerMinute: perMinute, configPath: configPath,
                                   modelVersion: modelVersion())
-        do { try store.updateStatus(status) } catch { logger.warning("cannot write daemon status: \(error)") }
+        try store.updateStatus(status)
     }
 }

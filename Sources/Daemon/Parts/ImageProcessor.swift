@@ -19,6 +19,8 @@ final class ImageProcessor {
     /// verdict and before the file is moved or deleted, so nothing leaves the folder on the
     /// strength of a verdict that went into a deleted file.
     var checkDatabase: () throws -> Void = {}
+    /// Where storage faults go to be waited out; nil records them as image errors (tests).
+    var health: StoreHealth?
     /// Images finished (verdict or error) since start.
     private(set) var processed = 0
     private var throughput = Throughput()
@@ -67,10 +69,14 @@ final class ImageProcessor {
             ]) { $1 })
             outcome = .done
         } catch {
-            let kind = (error as? InspectionError)?.kind ?? "internal"
+            // A full disk or a locked database is no fault of the image: it goes back to the
+            // queue, its attempt refunded, once the store works again.
+            if health?.record(error, claimed: item.id) == true { return }
+            let kind = (error as? InspectionError)?.kind ?? (error as? StoreError)?.kind ?? "internal"
             do {
                 try store.fail(id: item.id, kind: kind, message: "\(error)", timings: nil, at: clock.now)
             } catch {
+                if health?.record(error, claimed: item.id) == true { return }
                 logger.error("cannot record the error of an image: \(error)", metadata: meta)
             }
             logger.warning("image could not be scored: \(error)", metadata: meta.merging(["verdict.error": "\(kind)"]) { $1 })

@@ -2,12 +2,26 @@ import Foundation
 import Glibc
 
 /// A real AF_UNIX datagram socket standing in for systemd's notify socket: collects every
-/// sd_notify message the daemon sends.
+/// sd_notify message the daemon sends. Like systemd, it drains the socket all the time (on a
+/// thread of its own): a datagram socket that nobody reads fills after ten messages
+/// (net.unix.max_dgram_qlen) and then blocks the sender.
 final class NotifyListener: @unchecked Sendable {
+    /// What the drain thread has read; shared without keeping the listener alive.
+    private final class Inbox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        private var stopped = false
+
+        func append(_ new: [String]) { lock.withLock { lines.append(contentsOf: new) } }
+        var all: [String] { lock.withLock { lines } }
+        var isStopped: Bool { lock.withLock { stopped } }
+        func stop() { lock.withLock { stopped = true } }
+    }
+
     let path: String
     private let fd: Int32
-    private let lock = NSLock()
-    private var received: [String] = []
+    private let inbox = Inbox()
+    private let drained = DispatchSemaphore(value: 0)
 
     init(path: String) throws {
         self.path = path
@@ -25,48 +39,41 @@ final class NotifyListener: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard r == 0 else { throw HarnessError("bind \(path): errno \(errno)") }
-    }
-
-    /// Reads whatever arrived within `timeout` seconds.
-    private func pump(timeout: Double) {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&pfd, 1, Int32(timeout * 1000)) > 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            guard n > 0 else { break }
-            let text = String(decoding: buffer[0..<n], as: UTF8.self)
-            lock.lock()
-            received.append(contentsOf: text.split(separator: "\n").map(String.init))
-            lock.unlock()
-        }
+        let (socket, inbox, drained) = (fd, inbox, drained)
+        Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !inbox.isStopped {
+                var pfd = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+                guard poll(&pfd, 1, 50) > 0 else { continue }
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                    guard n > 0 else { break }
+                    inbox.append(String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n").map(String.init))
+                }
+            }
+            drained.signal()
+        }.start()
     }
 
     /// All assignments received so far.
-    var messages: [String] {
-        pump(timeout: 0)
-        lock.lock()
-        defer { lock.unlock() }
-        return received
-    }
+    var messages: [String] { inbox.all }
 
     /// Waits until an assignment equal to (or starting with) `text` arrives after index `after`.
     func wait(for text: String, after: Int = 0, timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
-            pump(timeout: 0.1)
-            lock.lock()
-            let found = received.dropFirst(after).contains { $0 == text || $0.hasPrefix(text) }
-            lock.unlock()
-            if found { return true }
+            if inbox.all.dropFirst(after).contains(where: { $0 == text || $0.hasPrefix(text) }) { return true }
+            usleep(20_000)
         } while Date() < deadline
-        return false
+        return inbox.all.dropFirst(after).contains { $0 == text || $0.hasPrefix(text) }
     }
 
     /// Number of assignments received so far (a cursor for `wait(after:)`).
     var count: Int { messages.count }
 
     deinit {
+        inbox.stop()
+        drained.wait()
         close(fd)
         unlink(path)
     }
