@@ -74,6 +74,7 @@ public final class InspectDaemon {
             p.discovery.watcher = try FolderWatcher(stations: configuration.stations.map(WatchedStation.init(station:)))
             p.heartbeat.update("running")
             try p.discovery.scanAll(reason: "start-up")
+            p.processor.retryFailedAfterProcessing()
             p.retention.applyIfDue(configuration.retention, force: true)
             notifier.ready(status: p.heartbeat.statusLine())
             logger.info("inspectd ready", metadata: [
@@ -101,9 +102,9 @@ public final class InspectDaemon {
         let processor = ImageProcessor(store: store, registry: registry, clock: clock, logger: logger)
         let discovery = Discovery(store: store, clock: clock, logger: logger,
                                   station: { registry[$0]?.configuration },
-                                  leftover: { file, state in
+                                  leftover: { file, row in
                                       guard let station = registry[file.station] else { return }
-                                      processor.applyAction(station, path: file.path, state: state)
+                                      processor.applyAction(station, id: row.id, path: file.path, state: row.state)
                                   })
         processor.rediscover = { [unowned discovery] in discovery.discover($0) }
         processor.checkDatabase = { try database.check() }

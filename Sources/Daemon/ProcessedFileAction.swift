@@ -12,13 +12,15 @@ import Glibc
 /// symbolic link is left where it is: moving it would archive the link, not an image.
 struct ProcessedFileAction {
     let station: StationConfiguration
+    /// What `apply` says of a link it did not touch.
+    static let linkLeftInPlace = "symbolic link left in place"
 
     /// Performs the action; returns a description for the log, or throws on failure.
     func apply(path: String, state: InspectionState) throws -> String? {
         if case .keep = station.after { return nil }
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
-        guard (info.st_mode & S_IFMT) != S_IFLNK else { return "symbolic link left in place" }
+        guard (info.st_mode & S_IFMT) != S_IFLNK else { return Self.linkLeftInPlace }
         switch station.after {
         case .keep:
             return nil

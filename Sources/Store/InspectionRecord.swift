@@ -45,6 +45,12 @@ public struct InspectionRecord: Sendable, Codable, Equatable {
     public var originalHeight: Int?
     public var geometryJSON: String?
 
+    /// After-processing of the file: "done" (moved or deleted), "failed" (see ``afterError``),
+    /// nil when the station keeps files or nothing was tried yet.
+    public var afterState: String?
+    /// Why the move or delete failed.
+    public var afterError: String?
+
     // Set when error.
     /// InspectionError.kind, or ``VerdictStore/gaveUpErrorKind``.
     public var errorKind: String?

@@ -14,9 +14,12 @@ public struct StationStats: Sendable, Codable, Equatable {
     public var queued: Int
     /// pass / (pass + review + fail); nil when nothing got a verdict.
     public var yield: Double?
+    /// Finished files whose move or delete failed (they are still in the watched folder).
+    public var afterFailed: Int
 
     public init(station: String, bucketStart: Double? = nil, total: Int, pass: Int, review: Int, fail: Int,
-                errors: Int, queued: Int, yield: Double? = nil) {
+                errors: Int, queued: Int, yield: Double? = nil, afterFailed: Int = 0) {
+        self.afterFailed = afterFailed
         self.station = station
         self.bucketStart = bucketStart
         self.total = total

@@ -70,7 +70,8 @@ extension VerdictStore {
                 SUM(CASE WHEN verdict = 'review' THEN 1 ELSE 0 END) AS review,
                 SUM(CASE WHEN verdict = 'fail' THEN 1 ELSE 0 END) AS fail,
                 SUM(CASE WHEN state = 'error' THEN 1 ELSE 0 END) AS errors,
-                SUM(CASE WHEN state IN ('queued', 'processing') THEN 1 ELSE 0 END) AS queued
+                SUM(CASE WHEN state IN ('queued', 'processing') THEN 1 ELSE 0 END) AS queued,
+                SUM(CASE WHEN after_state = 'failed' THEN 1 ELSE 0 END) AS after_failed
             FROM inspections\(condition.sql)
             GROUP BY station, bucket_start
             ORDER BY station, bucket_start
@@ -88,7 +89,8 @@ extension VerdictStore {
                     pass: pass, review: review, fail: fail,
                     errors: try row.decode(Int.self, forColumn: "errors"),
                     queued: try row.decode(Int.self, forColumn: "queued"),
-                    yield: decided > 0 ? Double(pass) / Double(decided) : nil)
+                    yield: decided > 0 ? Double(pass) / Double(decided) : nil,
+                    afterFailed: try row.decode(Int.self, forColumn: "after_failed"))
             }
         }
     }

@@ -158,6 +158,30 @@ extension VerdictStore {
         }
     }
 
+    /// Records what became of the file after its verdict: moved or deleted (`error` nil), or
+    /// the reason it was not.
+    public func recordAfterProcessing(id: Int64, error: String?) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE inspections SET after_state = ?, after_error = ? WHERE id = ?",
+                           arguments: [error == nil ? "done" : "failed", error, id])
+        }
+    }
+
+    /// Finished rows whose move or delete failed, oldest first: retried on the next start.
+    public func failedAfterProcessing(limit: Int = 10_000) throws -> [InspectionRecord] {
+        try read { db in
+            try InspectionRow.filter(InspectionRow.CodingKeys.afterState == "failed")
+                .order(InspectionRow.CodingKeys.id).limit(limit).fetchAll(db).map { try $0.record(path: path) }
+        }
+    }
+
+    /// How many finished files could not be moved or deleted (for `inspectctl status`).
+    public func afterProcessingFailures() throws -> Int {
+        try read { db in
+            try InspectionRow.filter(InspectionRow.CodingKeys.afterState == "failed").fetchCount(db)
+        }
+    }
+
     /// Images waiting to be claimed (not counting the ones being processed).
     public func queueDepth() throws -> Int {
         try read { db in

@@ -193,6 +193,16 @@ extension VerdictStore {
                 CREATE INDEX training_jobs_on_state ON training_jobs (state, id);
                 """)
         }
+        migrator.registerMigration("v6-after-processing") { db in
+            // What became of the file after its verdict: 'done' (moved or deleted) or 'failed'
+            // with the reason, so a move or delete that did not happen is visible in the log
+            // and retried on the next start instead of being known only to the journal.
+            try db.execute(sql: """
+                ALTER TABLE inspections ADD COLUMN after_state TEXT CHECK (after_state IN ('done', 'failed'));
+                ALTER TABLE inspections ADD COLUMN after_error TEXT;
+                CREATE INDEX inspections_after_failed ON inspections (after_state) WHERE after_state = 'failed';
+                """)
+        }
         return migrator
     }
 

@@ -109,13 +109,15 @@ struct StatusCommand: ParsableCommand {
             let db = try store.open()
             let status = try db.status()
             let counts = try db.counts()
+            let afterFailed = try db.afterProcessingFailures()
             let latest = try db.records(VerdictFilter(states: [.done, .error], limit: 5))
             let now = Date().timeIntervalSince1970
             let alive = status.map { $0.state != "stopped" && now - $0.heartbeatAt < 30 && (kill($0.pid, 0) == 0 || errno == EPERM) } ?? false
             let daemonState = status == nil ? "never started" : (alive ? status?.state ?? "?" : "not running (last: \(status?.state ?? "?"))")
             if output == .json {
                 var obj: [String: Any] = ["daemon": daemonState, "database": db.path,
-                                          "counts": Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })]
+                                          "counts": Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+                                          "after_failed": afterFailed]
                 if let s = status {
                     obj["pid"] = s.pid
                     obj["heartbeat_at"] = TimeExpression.iso(s.heartbeatAt)
@@ -139,6 +141,9 @@ struct StatusCommand: ParsableCommand {
             let order: [InspectionState] = [.queued, .processing, .done, .error]
             print("counts:     " + order.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
             print("queue:      \((counts[.queued] ?? 0) + (counts[.processing] ?? 0))")
+            if afterFailed > 0 {
+                print("after:      \(afterFailed) finished file\(afterFailed == 1 ? "" : "s") could not be moved or deleted (retried at the next start; see inspectctl show ID)")
+            }
             for c in (try? db.calibrations()) ?? [] {
                 let t = c.review.map { r in String(format: "review>=%.4f fail>=%.4f (%@)", r, c.fail ?? r, c.method ?? "") }
                     ?? "configured thresholds"
@@ -181,14 +186,14 @@ struct StatsCommand: ParsableCommand {
         try reportingFailures {
             let bucket: StatsBucket = by == "hour" ? .hour : by == "day" ? .day : .none
             let rows = try store.open().stats(try filter.filter(limit: nil), bucket: bucket)
-            let header = ["station", "bucket", "total", "pass", "review", "fail", "errors", "queued", "yield"]
+            let header = ["station", "bucket", "total", "pass", "review", "fail", "errors", "queued", "after_failed", "yield"]
             func cells(_ s: StationStats) -> [String] {
                 [s.station, s.bucketStart.map { TimeExpression.format($0) } ?? "-", "\(s.total)", "\(s.pass)", "\(s.review)",
-                 "\(s.fail)", "\(s.errors)", "\(s.queued)", s.yield.map { String(format: "%.4f", $0) } ?? "-"]
+                 "\(s.fail)", "\(s.errors)", "\(s.queued)", "\(s.afterFailed)", s.yield.map { String(format: "%.4f", $0) } ?? "-"]
             }
             switch output {
             case .table:
-                let widths = [14, 20, 7, 7, 7, 7, 7, 7, 8]
+                let widths = [14, 20, 7, 7, 7, 7, 7, 7, 13, 8]
                 print(zip(header, widths).map { RecordFormatter.pad($0.0.uppercased(), $0.1) }.joined())
                 for s in rows { print(zip(cells(s), widths).map { RecordFormatter.pad($0.0, $0.1) }.joined()) }
             case .csv:
@@ -197,7 +202,8 @@ struct StatsCommand: ParsableCommand {
             case .json:
                 for s in rows {
                     var obj: [String: Any] = ["station": s.station, "total": s.total, "pass": s.pass, "review": s.review,
-                                              "fail": s.fail, "errors": s.errors, "queued": s.queued]
+                                              "fail": s.fail, "errors": s.errors, "queued": s.queued,
+                                              "after_failed": s.afterFailed]
                     obj["bucket_start"] = TimeExpression.iso(s.bucketStart) ?? NSNull()
                     obj["yield"] = s.yield ?? NSNull()
                     print(RecordFormatter.json(obj))

@@ -28,6 +28,9 @@ struct RecordFormatter {
         ]
         // The model version (`inspectctl model show`) that scored it; absent on rows from before versions.
         if let version = r.versionID { d["version_id"] = version }
+        // What became of the file (moved/deleted, or why not); absent while nothing was tried.
+        if let after = r.afterState { d["after_state"] = after }
+        if let reason = r.afterError { d["after_error"] = reason }
         return d
     }
 

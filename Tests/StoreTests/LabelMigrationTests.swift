@@ -53,7 +53,7 @@ import TestSupport
         do {
             let store = try VerdictStore.openForWriting(path: path)
             let info = try store.diagnostics()
-            #expect(info.migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions"])
+            #expect(info.migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing"])
             #expect(info.tables == ["daemon_status", "inspections", "labels", "maps", "model_versions", "station_calibration",
                                     "training_jobs"])
             #expect(info.indexes.filter { $0.hasPrefix("labels_") } == [
@@ -72,7 +72,7 @@ import TestSupport
         }
         // Reopening is idempotent, and readers now open it.
         let again = try VerdictStore.openForWriting(path: path)
-        #expect(try again.diagnostics().migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions"])
+        #expect(try again.diagnostics().migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing"])
         let reader = try VerdictStore.openReadOnly(path: path)
         #expect(try reader.currentLabels().map(\.defectClass) == ["scratch"])
         #expect(try reader.map(id: 1)?.width == 2)

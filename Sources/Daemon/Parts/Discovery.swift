@@ -19,7 +19,7 @@ final class Discovery {
     private let station: (String) -> StationConfiguration?
     /// Called for a file whose content already has a finished row: its after-processing
     /// action did not happen before a crash, so it happens now.
-    private let leftover: (ReadyFile, InspectionState) -> Void
+    private let leftover: (ReadyFile, InspectionRecord) -> Void
     /// How long a scanned file must be unmodified before it is read.
     let settleSeconds: Double
     /// How long to wait before a failed rescan (missing station folder) is tried again.
@@ -40,7 +40,7 @@ final class Discovery {
 
     init(store: VerdictStore, clock: DaemonClock, logger: Logger, settleSeconds: Double = 2,
          rescanRetrySeconds: Double = 10, station: @escaping (String) -> StationConfiguration?,
-         leftover: @escaping (ReadyFile, InspectionState) -> Void) {
+         leftover: @escaping (ReadyFile, InspectionRecord) -> Void) {
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -190,6 +190,6 @@ final class Discovery {
     private func finishLeftover(_ file: ReadyFile, hash: String) throws {
         guard let record = try store.record(station: file.station, path: file.path, contentHash: hash),
               record.state == .done || record.state == .error else { return }
-        leftover(file, record.state)
+        leftover(file, record)
     }
 }

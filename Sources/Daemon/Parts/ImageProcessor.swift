@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Inspection
 import Logging
 import Store
@@ -83,19 +86,46 @@ final class ImageProcessor {
             outcome = .error
         }
         try checkDatabase()
-        applyAction(station, path: item.path, state: outcome)
+        applyAction(station, id: item.id, path: item.path, state: outcome)
         processed += 1
         throughput.record(at: clock.now)
     }
 
-    /// The station's after-processing (keep, move, delete) for a finished file.
-    func applyAction(_ station: StationRuntime, path: String, state: InspectionState) {
+    /// The station's after-processing (keep, move, delete) for a finished file, recorded on
+    /// its row (`after_state`, `after_error`) so that a failure is visible in `inspectctl` and
+    /// retried at the next start.
+    func applyAction(_ station: StationRuntime, id: Int64, path: String, state: InspectionState) {
         do {
             if let done = try station.action.apply(path: path, state: state) {
                 logger.debug("after processing: \(done)", metadata: ["inspection.path": "\(path)"])
+                if done != ProcessedFileAction.linkLeftInPlace { try? store.recordAfterProcessing(id: id, error: nil) }
             }
         } catch {
-            logger.error("after-processing action failed: \(error)", metadata: ["inspection.path": "\(path)"])
+            logger.error("after-processing action failed: \(error)", metadata: [
+                "inspection.path": "\(path)", "inspection.id": "\(id)", "after.error": "\(error)",
+            ])
+            do { try store.recordAfterProcessing(id: id, error: "\(error)") } catch {
+                logger.warning("cannot record the after-processing failure: \(error)", metadata: ["inspection.id": "\(id)"])
+            }
         }
+    }
+
+    /// Retries the moves and deletes that failed before (at start-up). A file that is gone
+    /// meanwhile counts as done.
+    func retryFailedAfterProcessing() {
+        let failed: [InspectionRecord]
+        do { failed = try store.failedAfterProcessing() } catch {
+            logger.warning("cannot read failed after-processing: \(error)")
+            return
+        }
+        for record in failed {
+            guard let station = registry[record.station] else { continue }
+            if access(record.path, F_OK) != 0 {
+                try? store.recordAfterProcessing(id: record.id, error: nil)
+                continue
+            }
+            applyAction(station, id: record.id, path: record.path, state: record.state)
+        }
+        if !failed.isEmpty { logger.info("retried failed after-processing", metadata: ["after.retried": "\(failed.count)"]) }
     }
 }

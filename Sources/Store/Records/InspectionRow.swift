@@ -43,6 +43,8 @@ struct InspectionRow: Codable, FetchableRecord, PersistableRecord {
     /// JSON array of class names.
     var defectSet: String?
     var versionID: Int64?
+    var afterState: String?
+    var afterError: String?
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
         case id, station, path, size, mtime, state, attempts, verdict, score
@@ -71,6 +73,8 @@ struct InspectionRow: Codable, FetchableRecord, PersistableRecord {
         case defectProbability = "defect_probability"
         case defectSet = "defect_set"
         case versionID = "version_id"
+        case afterState = "after_state"
+        case afterError = "after_error"
     }
 
     /// The caller's view; a state or verdict the schema should have prevented (a hand-edited
@@ -100,6 +104,8 @@ struct InspectionRow: Codable, FetchableRecord, PersistableRecord {
         record.defectProbability = defectProbability
         record.defectSet = defectSet.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
         record.versionID = versionID
+        record.afterState = afterState
+        record.afterError = afterError
         return record
     }
 }

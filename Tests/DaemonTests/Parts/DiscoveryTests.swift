@@ -8,7 +8,7 @@ import Testing
 /// Folders → queue, in-process: real files, a real store, real inotify, a manual clock.
 @Suite struct DiscoveryTests {
     final class Leftovers {
-        var seen: [(ReadyFile, InspectionState)] = []
+        var seen: [(ReadyFile, InspectionRecord)] = []
     }
 
     static func discovery(_ fx: PartsFixture, stations: Set<String> = ["line1"], leftovers: Leftovers = Leftovers(),
@@ -66,7 +66,7 @@ import Testing
         d.discover(ReadyFile(station: "line1", path: path))
         #expect(try fx.store.queueDepth() == 0)
         #expect(leftovers.seen.map(\.0.path) == [path])
-        #expect(leftovers.seen.map(\.1) == [.error])
+        #expect(leftovers.seen.map(\.1.state) == [.error])
     }
 
     @Test func inotifyEventsAndAFailedRescanThatIsRetriedWhenDue() throws {

@@ -306,13 +306,13 @@ import Testing
         #expect(table.lines.count == 4)
         #expect(table.lines.first?.hasPrefix("STATION") == true)
         let line1 = table.lines.first { $0.hasPrefix("line-1") } ?? ""
-        #expect(line1.split(separator: " ") == ["line-1", "-", "4", "1", "1", "1", "0", "1", "0.3333"], "\(line1)")
+        #expect(line1.split(separator: " ") == ["line-1", "-", "4", "1", "1", "1", "0", "1", "0", "0.3333"], "\(line1)")
         #expect(table.lines.contains { $0.hasPrefix("line-2") && $0.split(separator: " ").last == "0.5000" }, "\(table)")
         #expect(table.lines.contains { $0.hasPrefix("press-3") && $0.split(separator: " ").last == "1.0000" }, "\(table)")
 
         let csv = try fx.ctl("stats", ["-o", "csv"])
-        #expect(csv.lines == ["station,bucket,total,pass,review,fail,errors,queued,yield",
-                              "line-1,-,4,1,1,1,0,1,0.3333", "line-2,-,3,1,0,1,1,0,0.5000", "press-3,-,3,2,0,0,0,1,1.0000"])
+        #expect(csv.lines == ["station,bucket,total,pass,review,fail,errors,queued,after_failed,yield",
+                              "line-1,-,4,1,1,1,0,1,0,0.3333", "line-2,-,3,1,0,1,1,0,0,0.5000", "press-3,-,3,2,0,0,0,1,0,1.0000"])
 
         // Filters apply: the second day only, and one verdict.
         #expect(try Self.statsRows(fx, ["--since", "2023-11-15"]).counts == [
