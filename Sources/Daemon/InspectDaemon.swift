@@ -61,7 +61,8 @@ public final class InspectDaemon {
             let signals = try SignalSource()
             notifier.status("opening database \(configuration.database)")
             let database = try DatabaseGuard(path: configuration.database)
-            let store = try VerdictStore.openForWriting(path: configuration.database)
+            // A short busy timeout: StoreHealth waits out a lock held elsewhere, with pings.
+            let store = try VerdictStore.openForWriting(path: configuration.database, busyTimeout: 2)
             let requeued = try store.requeueInterrupted()
             if requeued > 0 {
                 logger.warning("requeued images interrupted by the previous run", metadata: ["queue.requeued": "\(requeued)"])
@@ -140,8 +141,7 @@ public final class InspectDaemon {
             p.discovery.retryRescanIfDue()
             p.heartbeat.pingWatchdogIfDue()
             if p.health.fault != nil {
-                // Nothing is claimed until the store works again; then a rescan finds what
-                // arrived meanwhile.
+                // Nothing is claimed until the store works; then a rescan finds the new files.
                 guard p.health.probeIfDue(status: { try p.heartbeat.write("running") }) else {
                     try waitForEvents(p)
                     continue

@@ -141,6 +141,9 @@ final class Discovery {
     /// after-processing did not happen (crash in between) gets it now.
     func discover(_ file: ReadyFile, fromScan: Bool = false) {
         guard let station = station(file.station) else { return }
+        // While the store is failing, each write would wait out the busy timeout; the rescan
+        // after recovery finds this file instead.
+        guard health?.fault == nil else { return }
         var info = stat()
         guard lstat(file.path, &info) == 0 else { return }
         let kind = info.st_mode & S_IFMT

@@ -13,35 +13,6 @@ import Glibc
 /// only) an image whose verdict cannot be written goes back to the queue with its attempt
 /// refunded, and the daemon resumes by itself once space is back.
 @Suite(.serialized) struct StoreHealthTests {
-    /// A tmpfs of `megabytes` mounted on a fresh folder, unmounted at the end.
-    final class SmallDisk {
-        let folder: String
-        private(set) var mounted = false
-
-        init(megabytes: Int) throws {
-            folder = NSTemporaryDirectory() + "inspectd-tmpfs-\(UUID().uuidString.prefix(8))"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            guard getuid() == 0 else { return }
-            mounted = mount("tmpfs", folder, "tmpfs", 0, "size=\(megabytes)m,mode=0755") == 0
-        }
-
-        /// Writes a filler file until the file system is full.
-        func fill() throws {
-            let fd = open(folder + "/filler", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            defer { close(fd) }
-            let block = [UInt8](repeating: 0x55, count: 64 * 1024)
-            while block.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
-            fsync(fd)
-        }
-
-        func free() { unlink(folder + "/filler") }
-
-        deinit {
-            if mounted { umount2(folder, Int32(MNT_DETACH)) }
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-    }
-
     @Test func aFullDiskPutsTheImageBackUntilSpaceReturns() throws {
         let disk = try SmallDisk(megabytes: 2)
         guard disk.mounted else {
@@ -64,7 +35,7 @@ import Glibc
         let item = try #require(try store.claimNext(at: clock.now))
         #expect(item.attempts == 1)
 
-        try disk.fill()
+        disk.fill()
         try processor.process(item)
         #expect(health.fault != nil, "the full disk is a fault being waited out")
         #expect(health.summary?.hasPrefix("waiting for the database") == true)
