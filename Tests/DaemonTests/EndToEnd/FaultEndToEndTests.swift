@@ -145,3 +145,56 @@ import TestSupport
         #expect(!h.stderrText().contains("root:"), "nor in the log")
     }
 }
+
+/// The chaos mix: 300 files arrive while the daemon is killed with SIGKILL, its disk fills
+/// and frees, and another process holds the database lock, at seeded moments. Afterwards
+/// every file has exactly one `done` row. Replay a run with `INSPECTD_CHAOS_SEED`.
+@Suite(.serialized) struct ChaosEndToEndTests {
+    enum Fault: CaseIterable { case kill9, diskFull, lock }
+
+    @Test func killsFullDisksAndLocksOver300Files() throws {
+        var rng = ChaosSeed(test: "killsFullDisksAndLocksOver300Files")
+        let h = try DaemonHarness()
+        let disk = try SmallDisk(megabytes: 16, at: h.root.appendingPathComponent("db").path)
+        let canLock = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+        let faults = Fault.allCases.filter { ($0 != .diskFull || disk.mounted) && ($0 != .lock || canLock) }
+        if faults.count < Fault.allCases.count {
+            print("ChaosEndToEndTests: running with \(faults) only (disk-full needs root, the lock needs /usr/bin/python3)")
+        }
+        try h.start()
+        let total = 300
+        let moments = Set((1...6).map { $0 * total / 7 + Int.random(in: -15...15, using: &rng) })
+        var lockHolder: Process?
+        for i in 0..<total {
+            let name = "chaos/\(i / 50)/img-\(i).png"
+            if Bool.random(using: &rng) { try h.writeInPlace(name, try h.pngBytes()) } else { try h.writeAtomically(name, try h.pngBytes()) }
+            guard moments.contains(i), let fault = faults.randomElement(using: &rng) else { continue }
+            usleep(UInt32.random(in: 0...150_000, using: &rng))
+            switch fault {
+            case .kill9:
+                h.kill9()
+                try h.start()
+            case .diskFull:
+                disk.fill()
+                usleep(UInt32.random(in: 500_000...2_000_000, using: &rng))
+                disk.free()
+            case .lock:
+                lockHolder?.waitUntilExit()
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+                p.arguments = ["-c", "import sqlite3,sys,time\nc=sqlite3.connect(sys.argv[1],isolation_level=None,timeout=30)\n"
+                               + "c.execute('BEGIN EXCLUSIVE')\ntime.sleep(float(sys.argv[2]))\nc.execute('COMMIT')",
+                               h.database, String(Double.random(in: 1...4, using: &rng))]
+                try p.run()
+                lockHolder = p
+            }
+        }
+        lockHolder?.waitUntilExit()
+        disk.free()
+        let rows = try h.waitForFinished(total, timeout: 400)
+        let done = rows.filter { $0.state == .done }
+        #expect(done.count == total, "\(done.count) done of \(total); errors: \(rows.filter { $0.state == .error }.prefix(3).map { "\($0.path): \($0.errorKind ?? "")" })")
+        #expect(Set(done.map(\.path)).count == total, "exactly one done row per file")
+        #expect(h.stop() == 0)
+    }
+}
