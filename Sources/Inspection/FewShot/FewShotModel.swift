@@ -97,7 +97,7 @@ public struct FewShotModel: Sendable {
                             calibrationNote: note, goodCount: goods.count, defectCount: defects.count, skipped: skipped)
     }
 
-    private static func tokenizer() throws -> CLIPTokenizer {
+    static func tokenizer() throws -> CLIPTokenizer {
         do { return try CLIPTokenizer() } catch let e as EngineError { throw InspectionError.engine(e) }
     }
 
