@@ -113,7 +113,8 @@ struct ClassifyCommand: ParsableCommand {
                 let prediction = try fitted.predict(try inspector.inspect(file: file))
                 row = ClassificationRow(path: file, prediction: prediction, method: fitted.classifier.method, error: nil)
             } catch {
-                report("\(file): \(error)")
+                // Decoder errors already name the file; others get it prepended.
+                report("\(error)".contains(file) ? "\(error)" : "\(file): \(error)")
                 problems += 1
                 row = ClassificationRow(path: file, prediction: nil, method: fitted.classifier.method, error: "\(error)")
             }

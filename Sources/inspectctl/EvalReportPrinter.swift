@@ -18,13 +18,13 @@ enum EvalReportPrinter {
         }
         if reports.contains(where: { !$0.methods.isEmpty }) {
             lines.append("")
-            lines.append(RecordFormatter.pad("CATEGORY", 16) + RecordFormatter.pad("SHOTS", 6) + RecordFormatter.pad("METHOD", 14)
+            lines.append(RecordFormatter.pad("CATEGORY", 16) + RecordFormatter.pad("SHOTS", 6) + RecordFormatter.pad("METHOD", 19)
                          + RecordFormatter.pad("ACCURACY", 18) + RecordFormatter.pad("MACRO_F1", 18) + "CHOSEN")
             for r in reports {
                 for m in r.methods {
                     let chosen = m.chosen.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
                     lines.append(RecordFormatter.pad(r.category, 16) + RecordFormatter.pad("\(r.shots)", 6)
-                                 + RecordFormatter.pad(m.method, 14) + cell(m.accuracy) + cell(m.macroF1) + chosen)
+                                 + RecordFormatter.pad(m.method, 19) + cell(m.accuracy) + cell(m.macroF1) + chosen)
                 }
             }
         }

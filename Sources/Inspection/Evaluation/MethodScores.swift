@@ -4,8 +4,10 @@
 public struct MethodScores: Sendable, Codable, Equatable {
     /// `method` of the row that lets leave-one-out choose among all methods, as the daemon does.
     public static let selectedName = "loo_selected"
+    /// `method` of zero-shot refined transductively on the run's unlabelled test defects.
+    public static let refinedName = "refined_zero_shot"
 
-    /// A `ClassifierMethod` raw value or `selectedName`.
+    /// A `ClassifierMethod` raw value, `refinedName` or `selectedName`.
     public var method: String
     /// Top-class accuracy on the test defects (the unknown floor is an operating choice, not
     /// part of the method, so it is not applied).
@@ -21,6 +23,7 @@ public struct MethodScores: Sendable, Codable, Equatable {
     }
 
     /// Row order in reports: zero-shot, the methods by simplicity, then the selected one.
-    public static let order: [String] = ClassifierMethod.allCases.sorted { $0.simplicity < $1.simplicity }.map(\.rawValue)
+    public static let order: [String] = [ClassifierMethod.zeroShot.rawValue, refinedName]
+        + ClassifierMethod.allCases.filter { $0 != .zeroShot }.sorted { $0.simplicity < $1.simplicity }.map(\.rawValue)
         + [selectedName]
 }

@@ -6,7 +6,7 @@ import Testing
 /// defect types): every classifier method side by side, as table, JSON and CSV.
 @Suite(.serialized) struct EvalMethodComparisonTests {
     static let classes = ["good", "scratch", "spot", "square"]
-    static let methods = ["zero_shot", "prototype", "cache", "linear_probe", "loo_selected"]
+    static let methods = ["zero_shot", "refined_zero_shot", "prototype", "cache", "linear_probe", "loo_selected"]
     let fx: ReferenceFixture
 
     init() throws {
