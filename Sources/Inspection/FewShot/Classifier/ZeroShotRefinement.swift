@@ -26,8 +26,10 @@ public struct ZeroShotRefinement: Sendable, Equatable {
     public var imageTemperature = 0.04
     /// Sinkhorn iterations.
     public var sinkhornIterations = 50
-    /// Gradient steps of the proxy fit, and their size.
+    /// Gradient steps of the proxy fit.
     public var proxySteps = 200
+    /// Step size of the proxy fit, on the mean cross-entropy (rows are renormalised after
+    /// each step, so this is roughly how far a proxy may turn per step).
     public var learningRate = 0.1
     /// EM rounds of the cluster pass.
     public var clusterRounds = 30
