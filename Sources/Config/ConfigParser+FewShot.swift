@@ -3,13 +3,14 @@ import Inspection
 
 extension ConfigParser {
     static let fewShotKeys = ["enabled", "zero_shot_weight", "memory_weight", "coreset_patches", "confidence_floor",
-                              "coverage", "review_false_reject_rate", "fail_false_reject_rate", "classes"]
+                              "coverage", "review_false_reject_rate", "fail_false_reject_rate", "refine_zero_shot", "classes"]
 
     /// `[fewshot]` and `[fewshot.classes]`.
     static func fewShotConfiguration(_ top: ConfigTable) throws -> FewShotConfiguration {
         var c = FewShotConfiguration()
         guard let f = try top.table("fewshot", allowedKeys: fewShotKeys) else { return c }
         if let v = try f.bool("enabled") { c.enabled = v }
+        if let v = try f.bool("refine_zero_shot") { c.refineZeroShot = v }
         for (key, path) in [("zero_shot_weight", \FewShotConfiguration.zeroShotWeight),
                             ("memory_weight", \FewShotConfiguration.memoryWeight)] {
             if let v = try f.double(key) {

@@ -22,15 +22,19 @@ public struct FewShotConfiguration: Sendable, Equatable {
     public var reviewFalseRejectRate = 0.05
     /// Good parts failed at most this often (good-only calibration).
     public var failFalseRejectRate = 0.01
+    /// `refine_zero_shot`: refine the description vectors on unlabelled defect images (InMaP).
+    public var refineZeroShot = false
 
     /// Defaults.
     public init() {}
 
     /// The few-shot settings for `Inspection`.
     public func settings() throws -> FewShotSettings {
-        FewShotSettings(fusion: try FewShotFusion(zeroShotWeight: zeroShotWeight, memoryWeight: memoryWeight),
-                        maxPatchesPerLayer: coresetPatches, classes: classes, confidenceFloor: confidenceFloor,
-                        coverage: coverage, reviewFalseRejectRate: reviewFalseRejectRate,
-                        failFalseRejectRate: failFalseRejectRate)
+        var settings = FewShotSettings(
+            fusion: try FewShotFusion(zeroShotWeight: zeroShotWeight, memoryWeight: memoryWeight),
+            maxPatchesPerLayer: coresetPatches, classes: classes, confidenceFloor: confidenceFloor,
+            coverage: coverage, reviewFalseRejectRate: reviewFalseRejectRate, failFalseRejectRate: failFalseRejectRate)
+        settings.refineZeroShot = refineZeroShot
+        return settings
     }
 }

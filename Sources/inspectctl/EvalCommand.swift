@@ -13,7 +13,12 @@ struct EvalCommand: ParsableCommand {
             DATASET may be one category or a folder of them) or class folders (train/<class>, test/<class>; \
             'good' is the normal class). With --shots K, each run samples K good training images for the memory \
             bank and K images per defect class for the classifier (MVTec: taken from test and left out of the \
-            metrics); metrics are mean ± std over --runs.
+            metrics); metrics are mean ± std over --runs. Where the dataset has defect classes, a second table compares \
+            the defect-type classifier's methods on the same draws: zero_shot (class descriptions only), \
+            prototype, cache, linear_probe (each fitted alone on the K shots per class) and loo_selected \
+            (leave-one-out choosing among them, as the daemon does; CHOSEN counts its picks), as top-class \
+            accuracy and macro-F1 on the test defects. -o csv prints one row per metric and method: \
+            category,shots,runs,metric,method,mean,std.
             """)
 
     @Argument(help: "Dataset folder.")
@@ -30,13 +35,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Random seed for sampling shots.")
     var seed: UInt64 = 0
 
-    @Option(name: .shortAndLong, help: "table or json.")
+    @Option(name: .shortAndLong, help: "table, json or csv.")
     var output: String = "table"
 
     func validate() throws {
         guard shots >= 0 else { throw ValidationError("--shots: must be 0 or more (got \(shots))") }
         guard runs >= 1 else { throw ValidationError("--runs: must be at least 1 (got \(runs))") }
-        guard ["table", "json"].contains(output) else { throw ValidationError("-o: expected table or json (got \(output))") }
+        guard ["table", "json", "csv"].contains(output) else {
+            throw ValidationError("-o: expected table, json or csv (got \(output))")
+        }
     }
 
     func run() throws {
@@ -51,21 +58,15 @@ struct EvalCommand: ParsableCommand {
             FileHandle.standardError.write(Data("inspectctl: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        if output == "json" {
+        switch output {
+        case "json":
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             for r in reports { print(String(decoding: try encoder.encode(r), as: UTF8.self)) }
-            return
-        }
-        let names = EvaluationReport.metricNames
-        print(RecordFormatter.pad("CATEGORY", 16) + RecordFormatter.pad("SHOTS", 6)
-              + names.map { RecordFormatter.pad($0.uppercased(), 18) }.joined())
-        for r in reports {
-            let cells = names.map { name -> String in
-                guard let m = r.metrics[name] else { return RecordFormatter.pad("-", 18) }
-                return RecordFormatter.pad(String(format: "%.4f±%.4f", m.mean, m.std), 18)
-            }
-            print(RecordFormatter.pad(r.category, 16) + RecordFormatter.pad("\(r.shots)", 6) + cells.joined())
+        case "csv":
+            print(EvalReportPrinter.csv(reports), terminator: "")
+        default:
+            print(EvalReportPrinter.table(reports), terminator: "")
         }
     }
 }

@@ -7,6 +7,6 @@ struct InspectCtl: ParsableCommand {
         commandName: "inspectctl",
         abstract: "Inspect images and query the inspectd verdict log.",
         subcommands: [StatusCommand.self, VerdictsCommand.self, ShowCommand.self, StatsCommand.self, ExportCommand.self,
-                      InspectCommand.self, LabelCommand.self, EvalCommand.self, RetrainCommand.self,
+                      InspectCommand.self, ClassifyCommand.self, LabelCommand.self, EvalCommand.self, RetrainCommand.self,
                       ModelCommand.self])
 }

@@ -119,6 +119,15 @@ public struct DatasetEvaluator {
         func record(_ key: String, _ value: Double?) { if let value { metrics[key, default: []].append(value) } }
         let defectClasses = category.test.filter(\.isDefect).map(\.className)
         let classNames = Array(Set(defectClasses)).sorted()
+        var s = settings
+        if s.classes.isEmpty {
+            s.classes = classNames.map { DefectClass(name: $0, description: "a photo of a \($0.replacingOccurrences(of: "_", with: " ")) defect") }
+        }
+        // Zero-shot text weights once per category; every run and method refits a copy.
+        let base = s.classes.isEmpty ? nil : try SupportSetClassifier.zeroShot(
+            inspector: inspector, classes: s.classes, confidenceFloor: s.confidenceFloor, coverage: s.coverage)
+        let known = Set(s.classes.map(\.name))
+        var tally = MethodTally()
         for run in 0..<runs {
             var rng = RandomWeights(seed: seed &+ UInt64(run) &* 7919)
             var labeled = [(result: InspectionResult, label: LabeledImage)]()
@@ -138,10 +147,6 @@ public struct DatasetEvaluator {
                         if train.isEmpty { heldOut.insert(path) }
                     }
                 }
-            }
-            var s = settings
-            if s.classes.isEmpty {
-                s.classes = classNames.map { DefectClass(name: $0, description: "a photo of a \($0.replacingOccurrences(of: "_", with: " ")) defect") }
             }
             let model = shots > 0 ? try FewShotModel.build(inspector: inspector, encoded: labeled, settings: s) : nil
             let pipeline = StationPipeline(inspector: inspector, fewShot: model)
@@ -168,12 +173,20 @@ public struct DatasetEvaluator {
                 record("aupro", AnomalyMetrics.aupro(maps: maps, masks: gts, width: size, height: size))
             }
             if classified > 0 { record("class_accuracy", Double(correct) / Double(classified)) }
+            if let base {
+                let support = labeled.compactMap { item in
+                    item.label.defectClass.flatMap { known.contains($0) ? (result: item.result, className: $0) : nil }
+                }
+                let test = try category.test.filter { $0.isDefect && !heldOut.contains($0.path) && known.contains($0.className) }
+                    .map { (result: try result($0.path), className: $0.className) }
+                try compareMethods(base: base, support: support, test: test, memory: model?.memory, into: &tally)
+            }
         }
         return EvaluationReport(category: category.name, shots: shots, runs: runs,
                                 testImages: category.test.count,
                                 metrics: metrics.mapValues { AnomalyMetrics.meanAndStd($0) }.mapValues {
                                     EvaluationReport.MeanStd(mean: $0.mean, std: $0.std)
-                                })
+                                }, methods: tally.scores())
     }
 
     /// `count` distinct items, seeded.

@@ -40,9 +40,12 @@ public struct FewShotModel: Sendable {
     }
 
     /// The same from results already computed (evaluation reuses one forward pass per image).
+    /// `unlabelled` are recent results judged defective; with `settings.refineZeroShot` the
+    /// zero-shot class vectors are refined on them first (too few keep plain zero-shot).
     public static func build(inspector: Inspector, encoded: [(result: InspectionResult, label: LabeledImage)],
                              settings: FewShotSettings,
-                             skipped: [(path: String, reason: String)] = []) throws -> FewShotModel {
+                             skipped: [(path: String, reason: String)] = [],
+                             unlabelled: [InspectionResult] = []) throws -> FewShotModel {
         let goods = encoded.filter { !$0.label.isDefect }.map(\.result)
         let defects = encoded.filter { $0.label.isDefect }
         let layers = inspector.scorer.mapLayers
@@ -85,6 +88,9 @@ public struct FewShotModel: Sendable {
                                                   encoder: inspector.model.textEncoder)
             c.confidenceFloor = settings.confidenceFloor
             c.coverage = settings.coverage
+            if settings.refineZeroShot, !unlabelled.isEmpty {
+                try c.refineZeroShot(unlabelled: unlabelled.map { try defectFeature($0, bank: memory, inspector: inspector) })
+            }
             let known = Set(settings.classes.map(\.name))
             let labeled = defects.filter { $0.label.defectClass.map(known.contains) ?? false }
             if !labeled.isEmpty {
@@ -97,7 +103,7 @@ public struct FewShotModel: Sendable {
                             calibrationNote: note, goodCount: goods.count, defectCount: defects.count, skipped: skipped)
     }
 
-    private static func tokenizer() throws -> CLIPTokenizer {
+    static func tokenizer() throws -> CLIPTokenizer {
         do { return try CLIPTokenizer() } catch let e as EngineError { throw InspectionError.engine(e) }
     }
 

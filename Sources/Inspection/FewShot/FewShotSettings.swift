@@ -14,6 +14,9 @@ public struct FewShotSettings: Sendable {
     public var reviewFalseRejectRate: Double
     /// False-reject rate of good parts at the fail threshold (good-only calibration).
     public var failFalseRejectRate: Double
+    /// Refine the zero-shot class vectors on unlabelled defect images (`ZeroShotRefinement`)
+    /// before fitting the classifier, when `FewShotModel.build` is given some.
+    public var refineZeroShot = false
 
     /// Defaults: equal fusion, exact bank up to 20k patches per layer, 90% sets, 5%/1% rates.
     public init(fusion: FewShotFusion, maxPatchesPerLayer: Int? = 20_000, classes: [DefectClass] = [],

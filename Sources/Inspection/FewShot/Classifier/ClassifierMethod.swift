@@ -4,6 +4,8 @@
 public enum ClassifierMethod: String, Sendable, Codable, CaseIterable, CodingKeyRepresentable {
     /// Cosine to each class's text embedding; needs no labels.
     case zeroShot = "zero_shot"
+    /// Prototypical network: cosine to the normalised mean of each class's labelled features.
+    case prototype = "prototype"
     /// Text-initialised linear probe trained on the labelled features.
     case linearProbe = "linear_probe"
     /// Tip-Adapter cache model: zero-shot plus similarity-weighted votes of the labelled features.
@@ -13,8 +15,9 @@ public enum ClassifierMethod: String, Sendable, Codable, CaseIterable, CodingKey
     var simplicity: Int {
         switch self {
         case .zeroShot: return 0
-        case .cache: return 1
-        case .linearProbe: return 2
+        case .prototype: return 1
+        case .cache: return 2
+        case .linearProbe: return 3
         }
     }
 }

@@ -1,7 +1,7 @@
 extension DefectClassifier {
     private enum CodingKeys: String, CodingKey {
         case classes, method, confidenceFloor, coverage, logitScale, leaveOneOutAccuracy
-        case textWeights, linearProbe, cache, calibration
+        case textWeights, prototypes, linearProbe, cache, calibration
     }
 
     /// Decodes a saved classifier and re-checks every shape, so a hand-edited or truncated file
@@ -25,6 +25,15 @@ extension DefectClassifier {
         switch try container.decode(ClassifierMethod.self, forKey: .method) {
         case .zeroShot:
             head = .zeroShot
+        case .prototype:
+            let prototypes = try container.decode(Prototypes.self, forKey: .prototypes)
+            guard prototypes.centroids.count == classes.count, prototypes.centroids.width == text.width else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .prototypes, in: container,
+                    debugDescription: "\(prototypes.centroids.count) prototypes of width \(prototypes.centroids.width) "
+                        + "for \(classes.count) classes of width \(text.width)")
+            }
+            head = .prototype(prototypes)
         case .linearProbe:
             let probe = try container.decode(LinearProbe.self, forKey: .linearProbe)
             guard probe.weights.count == classes.count, probe.weights.width == text.width else {
@@ -64,6 +73,7 @@ extension DefectClassifier {
         try container.encode(text, forKey: .textWeights)
         switch head {
         case .zeroShot: break
+        case let .prototype(prototypes): try container.encode(prototypes, forKey: .prototypes)
         case let .linearProbe(probe): try container.encode(probe, forKey: .linearProbe)
         case let .cache(cache): try container.encode(cache, forKey: .cache)
         }

@@ -1,15 +1,20 @@
 import Foundation
 
 extension DefectClassifier {
-    /// Learns from labelled defect embeddings: fits the text-initialised linear probe and the
-    /// Tip-Adapter cache, scores them and zero-shot by leave-one-out accuracy (the held-out sample
-    /// is in neither the fit nor the hyper-parameter search), keeps the best (accuracy ties go
-    /// to the lower held-out log-loss, exact ties to the simpler method: zero-shot, then cache,
-    /// then probe) and calibrates the conformal sets on
-    /// that method's held-out probabilities. With no samples the classifier returns to zero-shot
-    /// and uncalibrated. The classifier is unchanged when this throws.
-    public mutating func fit(features: [[Float]], labels: [String]) throws {
+    /// Learns from labelled defect embeddings: fits the class prototypes, the text-initialised
+    /// linear probe and the Tip-Adapter cache, scores them and zero-shot by leave-one-out accuracy
+    /// (the held-out sample is in neither the fit nor the hyper-parameter search), keeps the best
+    /// (accuracy ties go to the lower held-out log-loss, exact ties to the simpler method:
+    /// zero-shot, prototype, cache, then probe) and calibrates the conformal sets on that method's
+    /// held-out probabilities. `methods` restricts the candidates (evaluation compares them one
+    /// at a time; `inspectctl classify --method` forces one). With no samples the classifier
+    /// returns to zero-shot and uncalibrated. The classifier is unchanged when this throws.
+    public mutating func fit(features: [[Float]], labels: [String],
+                             methods: [ClassifierMethod] = ClassifierMethod.allCases) throws {
         try validateSettings()
+        guard !methods.isEmpty else {
+            throw InspectionError.invalidSetting(name: "methods", value: "[]", reason: "at least one classifier method is needed")
+        }
         guard features.count == labels.count else {
             throw InspectionError.invalidLabel(
                 item: "labels", reason: "\(labels.count) labels for \(features.count) features; need one per feature")
@@ -33,16 +38,26 @@ extension DefectClassifier {
         }
 
         let set = TrainingSet(features: rows, labels: labelIndices, text: text, scale: logitScale)
-        let zeroShot = (0 ..< set.count).map { Scores.softmax(set.zeroShotLogits($0)) }
-        let cache = CacheModel.fit(set)
-        let probe = LinearProbe.fit(set, text: text)
         // In simplicity order, so that only a strictly better method replaces an earlier one.
-        let candidates: [(head: Head, leaveOneOut: [[Double]])] = [
-            (.zeroShot, zeroShot), (.cache(cache.model), cache.leaveOneOut), (.linearProbe(probe.probe), probe.leaveOneOut),
-        ]
+        var candidates: [(head: Head, leaveOneOut: [[Double]])] = []
+        for method in Set(methods).sorted(by: { $0.simplicity < $1.simplicity }) {
+            switch method {
+            case .zeroShot:
+                candidates.append((.zeroShot, (0 ..< set.count).map { Scores.softmax(set.zeroShotLogits($0)) }))
+            case .prototype:
+                let prototypes = Prototypes.fit(set, text: text)
+                candidates.append((.prototype(prototypes.model), prototypes.leaveOneOut))
+            case .cache:
+                let cache = CacheModel.fit(set)
+                candidates.append((.cache(cache.model), cache.leaveOneOut))
+            case .linearProbe:
+                let probe = LinearProbe.fit(set, text: text)
+                candidates.append((.linearProbe(probe.probe), probe.leaveOneOut))
+            }
+        }
 
         var accuracy = [ClassifierMethod: Double]()
-        var best = candidates[0]
+        guard var best = candidates.first else { return }
         var bestCorrect = -1
         var bestLoss = Double.infinity
         for candidate in candidates {

@@ -50,3 +50,21 @@ extension DefectClassifier {
         return try DefectClassifier(classes: classes, textEmbeddings: weights)
     }
 }
+
+extension DefectClassifier {
+    /// Replaces the zero-shot class vectors by their InMaP-style refinement on unlabelled
+    /// defect features (see `ZeroShotRefinement`) and returns true; with too few images it
+    /// changes nothing and returns false (plain zero-shot). A fitted head is dropped, since it
+    /// was fitted against the old vectors: refine first, then `fit`.
+    @discardableResult
+    public mutating func refineZeroShot(unlabelled features: [[Float]],
+                                        using refinement: ZeroShotRefinement = ZeroShotRefinement()) throws -> Bool {
+        let images = try Rows.normalised(features, width: embeddingDimension, item: "unlabelled")
+        guard let refined = refinement.refine(text: text, images: images) else { return false }
+        text = refined
+        head = .zeroShot
+        calibration = nil
+        leaveOneOutAccuracy = [:]
+        return true
+    }
+}

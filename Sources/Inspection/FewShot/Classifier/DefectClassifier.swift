@@ -4,8 +4,8 @@ import Foundation
 /// Names the defect *type* of an image from its CLIP image embedding, because QA needs to know
 /// what is wrong, not only that something is. The classes come from configuration; with no
 /// labelled images the classifier is zero-shot (class weights are the description's text
-/// embeddings), and `fit` adds a linear probe and a cache model when labelled defects exist,
-/// keeping whichever of the three is most accurate under leave-one-out. Predictions carry a
+/// embeddings), and `fit` adds class prototypes, a linear probe and a cache model when labelled
+/// defects exist, keeping whichever of the four is most accurate under leave-one-out. Predictions carry a
 /// split-conformal set so a reviewer knows when the type is ambiguous.
 ///
 /// Logits are `logitScale · cos` as in CLIP (100 by default; set `exp(model.logitScale)` or a
@@ -38,12 +38,14 @@ public struct DefectClassifier: Sendable, Codable, Equatable {
     /// The active method with its fitted parameters, so a method can never lack its state.
     enum Head: Sendable, Equatable {
         case zeroShot
+        case prototype(Prototypes)
         case linearProbe(LinearProbe)
         case cache(CacheModel)
 
         var method: ClassifierMethod {
             switch self {
             case .zeroShot: return .zeroShot
+            case .prototype: return .prototype
             case .linearProbe: return .linearProbe
             case .cache: return .cache
             }
@@ -122,6 +124,8 @@ public struct DefectClassifier: Sendable, Codable, Equatable {
         switch head {
         case .zeroShot:
             return zeroShot
+        case let .prototype(prototypes):
+            return prototypes.logits(queries, scale: logitScale)
         case let .linearProbe(probe):
             return probe.logits(queries, scale: logitScale)
         case let .cache(cache):

@@ -5,7 +5,8 @@ import Store
 
 /// A small MVTec-AD-style dataset generated on the fly: smooth coloured textures, and two
 /// pasted defect types — "scratch" (a bright diagonal line) and "spot" (a dark disc) — with
-/// their ground-truth masks. Deterministic per seed.
+/// their ground-truth masks — plus a third type, "square" (a bright filled square), for the
+/// class-folder layouts of `inspectctl classify` and `eval`. Deterministic per seed.
 struct SyntheticDefectDataset {
     let root: URL
     let category: URL
@@ -53,18 +54,37 @@ struct SyntheticDefectDataset {
                 let hit: Bool
                 if kind == "scratch" {
                     hit = abs((x - cx) - (y - cy)) <= 1 && abs(x - cx) < 14
+                } else if kind == "square" {
+                    hit = abs(x - cx) <= 5 && abs(y - cy) <= 5
                 } else {
                     hit = (x - cx) * (x - cx) + (y - cy) * (y - cy) <= 25
                 }
                 guard hit else { continue }
                 let i = 3 * (y * side + x)
-                let value: UInt8 = kind == "scratch" ? 250 : 15
+                let value: UInt8 = kind == "spot" ? 15 : 250
                 image.pixels[i] = value
                 image.pixels[i + 1] = value
                 image.pixels[i + 2] = value
                 mask[i] = 255
                 mask[i + 1] = 255
                 mask[i + 2] = 255
+            }
+        }
+    }
+
+    /// Class folders under the category: `<folder>/<class>/<i>.png` with `counts[k]` images per
+    /// class in the k-th folder (e.g. `["support", "query"]` or `["train", "test"]`); "good"
+    /// is a plain texture.
+    func writeClassFolders(_ classes: [String], folders: [String], counts: [Int], seed: UInt64) throws {
+        var rng = RandomWeights(seed: seed)
+        for (folder, count) in zip(folders, counts) {
+            for kind in classes {
+                for i in 0..<count {
+                    var image = texture(&rng)
+                    var mask = [UInt8](repeating: 0, count: side * side * 3)
+                    if kind != "good" { paste(kind, into: &image, mask: &mask, &rng) }
+                    try write(image, to: "\(folder)/\(kind)/\(i).png")
+                }
             }
         }
     }
