@@ -51,22 +51,22 @@ public struct FewShotModel: Sendable {
         let layers = inspector.scorer.mapLayers
         let embed = inspector.model.architecture.embedDim
         var memory: NormalMemoryBank?
+        var everyGood = NormalMemoryBank(embedDim: embed, layerCount: layers.count)
         if !goods.isEmpty {
-            var bank = NormalMemoryBank(embedDim: embed, layerCount: layers.count)
-            for g in goods { try bank.add(g.encoding, layers: layers) }
-            if let cap = settings.maxPatchesPerLayer, bank.patchCounts.contains(where: { $0 > cap }) {
-                bank = bank.coreset(maxPatchesPerLayer: cap)
+            for g in goods { try everyGood.add(g.encoding, layers: layers) }
+            memory = everyGood
+            if let cap = settings.maxPatchesPerLayer, everyGood.patchCounts.contains(where: { $0 > cap }) {
+                memory = everyGood.coreset(maxPatchesPerLayer: cap)
             }
-            memory = bank
         }
 
-        // Calibration scores: leave-one-out for goods, the full bank for defects.
+        // Calibration scores: leave-one-out for goods — one pass over the bank of every good
+        // image, each skipping its own patches — and the full bank for defects.
         var goodScores = [Double]()
         if goods.count >= 2 {
             for i in goods.indices {
-                var bank = NormalMemoryBank(embedDim: embed, layerCount: layers.count)
-                for (j, g) in goods.enumerated() where j != i { try bank.add(g.encoding, layers: layers) }
-                goodScores.append(try fusedScore(goods[i], bank: bank, inspector: inspector, settings: settings))
+                goodScores.append(try fusedScore(goods[i], bank: everyGood, inspector: inspector, settings: settings,
+                                                 excludingImage: i))
             }
         }
         let defectScores = try defects.map { try fusedScore($0.result, bank: memory, inspector: inspector, settings: settings) }
@@ -132,17 +132,20 @@ public struct FewShotModel: Sendable {
     }
 
     /// Smoothed memory map for `result` against `bank` (same smoothing as the zero-shot map).
-    static func memoryMap(_ result: InspectionResult, bank: NormalMemoryBank, inspector: Inspector) throws -> [Float] {
+    static func memoryMap(_ result: InspectionResult, bank: NormalMemoryBank, inspector: Inspector,
+                          excludingImage: Int? = nil) throws -> [Float] {
         let size = inspector.scorer.mapSize
-        let raw = try bank.anomalyMap(result.encoding, layers: inspector.scorer.mapLayers, mapSize: size)
+        let raw = try bank.anomalyMap(result.encoding, layers: inspector.scorer.mapLayers, mapSize: size,
+                                      excludingImage: excludingImage)
         return inspector.scorer.smoothing.apply(raw, width: size, height: size)
     }
 
     static func fusedScore(_ result: InspectionResult, bank: NormalMemoryBank?, inspector: Inspector,
-                           settings: FewShotSettings) throws -> Double {
+                           settings: FewShotSettings, excludingImage: Int? = nil) throws -> Double {
         guard let bank else { return result.score }
         return settings.fusion.fuseScore(zeroShotScore: result.score,
-                                         memoryMap: try memoryMap(result, bank: bank, inspector: inspector))
+                                         memoryMap: try memoryMap(result, bank: bank, inspector: inspector,
+                                                                  excludingImage: excludingImage))
     }
 
     /// Adds the few-shot view to a zero-shot result: fused map and score, verdict on the

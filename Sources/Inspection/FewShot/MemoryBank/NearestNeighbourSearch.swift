@@ -14,13 +14,19 @@ enum NearestNeighbourSearch {
     static func maxSimilarities(queries: UnsafePointer<Float>, queryCount: Int,
                                 bank: UnsafePointer<Float>, bankCount: Int, width: Int,
                                 chunkRows: Int, scores: UnsafeMutablePointer<Float>,
-                                best: UnsafeMutablePointer<Float>) {
+                                best: UnsafeMutablePointer<Float>, excluding: Range<Int>? = nil) {
         best.update(repeating: -.infinity, count: queryCount)
         guard queryCount > 0, bankCount > 0 else { return }
         let step = max(1, chunkRows)
         var start = 0
         while start < bankCount {
-            let c = min(step, bankCount - start)
+            // Rows of `excluding` (one image's own patches, for leave-one-out) are skipped.
+            if let skip = excluding, skip.contains(start) {
+                start = skip.upperBound
+                continue
+            }
+            let end = excluding.map { $0.lowerBound > start ? min(bankCount, $0.lowerBound) : bankCount } ?? bankCount
+            let c = min(step, end - start)
             BLAS.gemm(transB: true, m: queryCount, n: c, k: width,
                       a: queries, lda: width, b: bank + start * width, ldb: width,
                       c: scores, ldc: c)

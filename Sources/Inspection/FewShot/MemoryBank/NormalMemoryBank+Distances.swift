@@ -5,8 +5,14 @@ extension NormalMemoryBank {
     /// row-major [rows·columns] grid in [0, 2] (0 = the patch, up to float rounding, is in the
     /// bank; 1 = orthogonal to everything stored). Exact nearest neighbour with BLAS; the
     /// scratch (normalised queries, one chunk of scores) is allocated once per call.
-    public func patchDistances(_ encoding: ImageEncoding, layers: [Int]) throws -> [[Float]] {
+    /// `excludingImage` (the index of an added image) leaves that image's own patches out:
+    /// its leave-one-out distances, without building a bank of the others.
+    public func patchDistances(_ encoding: ImageEncoding, layers: [Int], excludingImage: Int? = nil) throws -> [[Float]] {
         let tokens = try patchTokens(of: encoding, layers: layers)
+        if let i = excludingImage, !imageRows.indices.contains(i) {
+            throw InspectionError.invalidSetting(name: "excludingImage", value: "\(i)",
+                                                 reason: "the bank knows the rows of \(imageRows.count) images")
+        }
         if let empty = counts.firstIndex(of: 0) {
             throw InspectionError.invalidLabel(
                 item: "memory bank",
@@ -31,7 +37,7 @@ extension NormalMemoryBank {
                     guard let b = bank.baseAddress, let d = out.baseAddress else { return }
                     NearestNeighbourSearch.maxSimilarities(
                         queries: q, queryCount: n, bank: b, bankCount: counts[l], width: e,
-                        chunkRows: chunk, scores: s, best: d)
+                        chunkRows: chunk, scores: s, best: d, excluding: excludingImage.map { imageRows[$0][l] })
                     // Rounding can push a self-match a hair past 1; keep the documented range.
                     for i in 0..<n { d[i] = min(2, max(0, 1 - d[i])) }
                 }
@@ -44,11 +50,12 @@ extension NormalMemoryBank {
     /// The memory anomaly map, `mapSize`² row-major in [0, 1]: per layer the patch distances
     /// halved (so they share the zero-shot layer maps' range), upsampled bilinearly exactly as
     /// `AnomalyScorer.layerMap` does (PyTorch, align_corners=False), then averaged over layers.
-    public func anomalyMap(_ encoding: ImageEncoding, layers: [Int], mapSize: Int) throws -> [Float] {
+    public func anomalyMap(_ encoding: ImageEncoding, layers: [Int], mapSize: Int,
+                           excludingImage: Int? = nil) throws -> [Float] {
         guard mapSize > 0 else {
             throw InspectionError.invalidSetting(name: "mapSize", value: "\(mapSize)", reason: "must be positive")
         }
-        let distances = try patchDistances(encoding, layers: layers)
+        let distances = try patchDistances(encoding, layers: layers, excludingImage: excludingImage)
         let size = mapSize * mapSize
         var map = [Float](repeating: 0, count: size)
         guard !distances.isEmpty else { return map }

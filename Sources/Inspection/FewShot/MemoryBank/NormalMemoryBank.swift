@@ -19,6 +19,9 @@ public struct NormalMemoryBank: Sendable {
     var rows: [[Float]]
     /// Per layer, stored patches.
     var counts: [Int]
+    /// Per added image, its rows in each layer: what leave-one-out skips. Empty for banks
+    /// assembled from parts (a coreset or a stored bank no longer knows which row is whose).
+    var imageRows: [[Range<Int>]] = []
 
     /// Most bytes of similarity scores one nearest-neighbour pass holds at once; the bank is
     /// walked in chunks of `max(1, scoreBudget / (4 · queries))` rows. Tests shrink it to
@@ -56,9 +59,11 @@ public struct NormalMemoryBank: Sendable {
     public mutating func add(_ encoding: ImageEncoding, layers: [Int]) throws {
         let tokens = try patchTokens(of: encoding, layers: layers)
         let e = embedDim
+        var own = [Range<Int>]()
         for (l, layerTokens) in tokens.enumerated() {
             let n = layerTokens.shape[0] - 1
             let start = rows[l].count
+            own.append(counts[l]..<(counts[l] + n))
             rows[l].append(contentsOf: repeatElement(0, count: n * e))
             rows[l].withUnsafeMutableBufferPointer { dst in
                 guard let base = dst.baseAddress else { return }
@@ -66,6 +71,7 @@ public struct NormalMemoryBank: Sendable {
             }
             counts[l] += n
         }
+        if imageRows.count == imageCount { imageRows.append(own) }
         imageCount += 1
     }
 
