@@ -31,8 +31,7 @@ let package = Package(
             name: "Engine",
             dependencies: ["CBLAS", "CZlib"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"),
-                        .copy("Resources/LICENSE-bpe-vocab.txt")],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+                        .copy("Resources/LICENSE-bpe-vocab.txt")]
         ),
         // libjpeg/libpng behind a C shim so that their setjmp/longjmp error handling never
         // crosses into Swift.
