@@ -59,7 +59,10 @@ let package = Package(
             name: "inspectctl",
             dependencies: ["Inspection", "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "engine-bench", dependencies: ["Engine", "Inspection"]),
+        .executableTarget(
+            name: "engine-bench",
+            dependencies: ["Engine", "Inspection", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         .testTarget(
             name: "EngineTests",
