@@ -13,7 +13,7 @@ struct KernelCase {
 
     static func all(_ rng: inout RandomWeights) -> [KernelCase] {
         [attention(&rng, path: .queryKey), attention(&rng, path: .valueValue), attentionAgainstUnfused(&rng),
-         gemm(&rng), linear(&rng), softmax(&rng), quickGELU(&rng)]
+         gemm(&rng), linear(&rng), softmax(&rng), quickGELU(&rng), layerNorm(&rng)]
     }
 
     /// A bare attention layer (its projections are never used) with tile scratch and output.
@@ -143,5 +143,21 @@ struct KernelCase {
                 return work.values
             },
             twin: { NaiveKernels.activation(.quickGELU, values) })
+    }
+
+    /// LayerNorm over the ViT-L/14-at-518 residual stream.
+    static func layerNorm(_ rng: inout RandomWeights) -> KernelCase {
+        let (rows, w) = (1370, 1024)
+        let layer = LayerNorm(weight: rng.tensor([w], std: 0.1, mean: 1), bias: rng.tensor([w], std: 0.05), eps: 1e-5)
+        let source = rng.tensor([rows, w], std: 2)
+        let out = Tensor(zeros: [rows, w])
+        let values = source.values
+        return KernelCase(
+            name: "layer_norm", shape: "\(rows)x\(w)", twinName: "NaiveKernels.layerNorm", flops: 0,
+            fast: {
+                layer.apply(rows: rows, input: source.pointer, inputStride: w, output: out.pointer)
+                return out.values
+            },
+            twin: { NaiveKernels.layerNorm(layer, rows: rows, input: values) })
     }
 }

@@ -106,6 +106,17 @@ import Testing
         #expect(relative < 1e-6)
     }
 
+    @Test(arguments: [1, 7, 8, 13, 768, 1031])
+    func layerNormMatchesNaive(width: Int) throws {
+        let rows = 37
+        let layer = LayerNorm(weight: try Tensor(shape: [width], values: Self.random(width, seed: 27)),
+                              bias: try Tensor(shape: [width], values: Self.random(width, seed: 28)), eps: 1e-5)
+        var x = Self.random(rows * width, seed: 29, std: 3).map { $0 + 5 }
+        let expected = NaiveKernels.layerNorm(layer, rows: rows, input: x)
+        x.withUnsafeMutableBufferPointer { layer.apply(rows: rows, inPlace: $0.baseAddress!) }
+        #expect(maxAbsDiff(x, expected) < 2e-5)
+    }
+
     @Test func fastExpMatchesLibm() {
         var worst: Float = 0
         var x: Float = -87

@@ -87,4 +87,19 @@ public enum NaiveKernels {
         }
         return context
     }
+
+    /// Twin of `LayerNorm.apply`: per row, mean and biased variance in Double.
+    public static func layerNorm(_ layer: LayerNorm, rows: Int, input: [Float]) -> [Float] {
+        let w = layer.width
+        let gamma = layer.weight.values, beta = layer.bias.values
+        var out = [Float](repeating: 0, count: rows * w)
+        for r in 0..<rows {
+            let row = input[(r * w)..<((r + 1) * w)].map(Double.init)
+            let mean = row.reduce(0, +) / Double(w)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(w)
+            let inv = 1 / (variance + Double(layer.eps)).squareRoot()
+            for j in 0..<w { out[r * w + j] = Float((row[j] - mean) * inv * Double(gamma[j]) + Double(beta[j])) }
+        }
+        return out
+    }
 }

@@ -35,14 +35,10 @@ enum Parallel {
 
     /// Calls `body(task)` once for every task in 0..<count; idle workers take the next task, so
     /// uneven tasks or a core busy with another process do not stall the rest.
+    /// At most `cores` workers run, so a thread budget holds on machines with more cores.
     @inline(__always)
     static func forEachTask(_ count: Int, _ body: (Int) -> Void) {
-        guard count > 1, cores > 1 else {
-            for task in 0..<count { body(task) }
-            return
-        }
-        nonisolated(unsafe) let body = body
-        DispatchQueue.concurrentPerform(iterations: count) { task in body(task) }
+        forEachTask(count, workers: cores) { _, task in body(task) }
     }
 
     /// Runs `min(cores, count)` workers; each calls `body(worker, task)` for the tasks it takes
