@@ -7,10 +7,10 @@ struct GemmTiling: Sendable {
     let rowStep: Int
     /// Columns per tile (the last may be shorter).
     let columnStep: Int
-    let m: Int
-    let n: Int
-    let rowTiles: Int
-    let columnTiles: Int
+    /// Rows and columns of the whole product.
+    let m: Int, n: Int
+    /// Tiles along the rows and along the columns.
+    let rowTiles: Int, columnTiles: Int
 
     init(m: Int, n: Int, k: Int, workers: Int, threshold: Int) {
         self.m = m

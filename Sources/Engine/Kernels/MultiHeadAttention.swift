@@ -47,11 +47,11 @@ public struct MultiHeadAttention: Sendable {
 
     /// Per-head attention over one sequence of `tokens` rows of `qkv` ([tokens, 3W]), writing
     /// the concatenated head outputs to `context` ([tokens, W], before out_proj). Heads and
-    /// blocks of query rows are tiles spread over up to `workers` workers; each computes its
-    /// scores (scale folded into the product), exponentiates them in place, multiplies by v
-    /// while they are in cache and divides the narrow result by the row sums. `scratch` holds
-    /// `scratchCount(tokens:workers:)` floats. With `causal`, token i sees tokens 0...i and the
-    /// masked part of each tile is never computed.
+    /// blocks of query rows are tiles spread over up to `workers` workers (never more than the
+    /// thread budget); each computes its scores (scale folded into the product), exponentiates
+    /// them in place, multiplies by v while they are in cache and divides the narrow result by
+    /// the row sums. `scratch` holds `scratchCount(tokens:workers:)` floats. With `causal`,
+    /// token i sees tokens 0...i and the masked part of each tile is never computed.
     public func attend(tokens n: Int, qkv: UnsafePointer<Float>, path: Path, causal: Bool,
                        scratch: UnsafeMutablePointer<Float>, workers: Int, context: UnsafeMutablePointer<Float>) {
         guard n > 0 else { return }
@@ -63,7 +63,7 @@ public struct MultiHeadAttention: Sendable {
         let blocks = (n + blockRows - 1) / blockRows
         let tileSize = blockRows * n
         nonisolated(unsafe) let qkv = qkv, scratch = scratch, context = context
-        Parallel.forEachTask(heads * blocks, workers: max(1, workers)) { worker, task in
+        Parallel.forEachTask(heads * blocks, workers: min(max(1, workers), Parallel.cores)) { worker, task in
             let h = task / blocks
             let r0 = (task % blocks) * blockRows
             let rows = min(blockRows, n - r0)
