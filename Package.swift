@@ -31,8 +31,7 @@ let package = Package(
             name: "Engine",
             dependencies: ["CBLAS", "CZlib"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"),
-                        .copy("Resources/LICENSE-bpe-vocab.txt")],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+                        .copy("Resources/LICENSE-bpe-vocab.txt")]
         ),
         // libjpeg/libpng behind a C shim so that their setjmp/longjmp error handling never
         // crosses into Swift.
@@ -72,7 +71,10 @@ let package = Package(
             dependencies: ["Inspection", "Store", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Benchmarks; Daemon only for the training child's process priority.
-        .executableTarget(name: "engine-bench", dependencies: ["Engine", "Inspection", "Daemon"]),
+        .executableTarget(
+            name: "engine-bench",
+            dependencies: ["Engine", "Inspection", "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         .testTarget(
             name: "EngineTests",

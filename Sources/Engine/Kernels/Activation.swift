@@ -16,13 +16,23 @@ public enum Activation: String, Sendable, Codable {
         }
     }
 
+    /// Applies the activation in place on the calling thread (GEMM epilogues run on workers).
+    /// QuickGELU is vectorised with `FastExp`; `NaiveKernels.activation` is the `expf` twin.
     @inline(__always)
-    private func applySerial(_ data: UnsafeMutablePointer<Float>, count: Int) {
+    func applySerial(_ data: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .quickGELU:
-            for i in 0..<count {
-                let x = data[i]
-                data[i] = x / (1 + expf(-1.702 * x))
+            let lanes = FastExp.lanes
+            let body = count - count % lanes
+            var i = 0
+            while i < body {
+                let x = FastExp.load(data + i)
+                FastExp.store(x / (1 + FastExp.exp(x * -1.702)), data + i)
+                i += lanes
+            }
+            for j in body..<count {
+                let x = data[j]
+                data[j] = x / (1 + FastExp.exp(-1.702 * x))
             }
         case .gelu:
             let invSqrt2: Float = 0.70710678118654752

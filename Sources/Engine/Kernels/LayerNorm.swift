@@ -39,18 +39,42 @@ public struct LayerNorm: Sendable {
         apply(rows: rows, input: UnsafePointer(data), inputStride: width, output: data)
     }
 
+    /// One row, eight lanes at a time (`NaiveKernels.layerNorm` is the scalar Double twin).
     @inline(__always)
     private func normaliseRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, width w: Int,
                               gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>) {
-        var sum: Float = 0
-        for i in 0..<w { sum += x[i] }
+        let lanes = FastExp.lanes
+        let body = w - w % lanes
+        var sumVector = SIMD8<Float>()
+        var i = 0
+        while i < body {
+            sumVector += FastExp.load(x + i)
+            i += lanes
+        }
+        var sum = sumVector.sum()
+        for j in body..<w { sum += x[j] }
         let mean = sum / Float(w)
-        var sq: Float = 0
-        for i in 0..<w {
-            let d = x[i] - mean
+        let meanVector = SIMD8<Float>(repeating: mean)
+        var squareVector = SIMD8<Float>()
+        i = 0
+        while i < body {
+            let d = FastExp.load(x + i) - meanVector
+            squareVector += d * d
+            i += lanes
+        }
+        var sq = squareVector.sum()
+        for j in body..<w {
+            let d = x[j] - mean
             sq += d * d
         }
         let inv = 1 / (sq / Float(w) + eps).squareRoot()
-        for i in 0..<w { y[i] = (x[i] - mean) * inv * gamma[i] + beta[i] }
+        let invVector = SIMD8<Float>(repeating: inv)
+        i = 0
+        while i < body {
+            let value = (FastExp.load(x + i) - meanVector) * invVector * FastExp.load(gamma + i) + FastExp.load(beta + i)
+            FastExp.store(value, y + i)
+            i += lanes
+        }
+        for j in body..<w { y[j] = (x[j] - mean) * inv * gamma[j] + beta[j] }
     }
 }

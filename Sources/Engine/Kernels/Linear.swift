@@ -18,20 +18,30 @@ public struct Linear: Sendable {
         inFeatures = weight.shape.count > 1 ? weight.shape[1] : 0
     }
 
-    /// `output[rows, out] = input[rows, in] W^T + b` (input row stride `inputStride`,
+    /// `output[rows, out] = act(input[rows, in] W^T + b)` (input row stride `inputStride`,
     /// output row stride `outputStride`); `accumulate` adds to `output` instead (residuals).
+    /// Bias and activation run on each tile of the product as it finishes, while it is in cache.
     @inline(__always)
     public func apply(rows: Int, input: UnsafePointer<Float>, inputStride: Int,
-                      output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool = false) {
+                      output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool = false,
+                      activation: Activation? = nil) {
+        let bias = bias?.pointer
+        guard bias != nil || activation != nil else {
+            BLAS.gemm(transB: true, m: rows, n: outFeatures, k: inFeatures,
+                      a: input, lda: inputStride, b: weight.pointer, ldb: inFeatures,
+                      beta: accumulate ? 1 : 0, c: output, ldc: outputStride)
+            return
+        }
+        nonisolated(unsafe) let output = output
+        nonisolated(unsafe) let b = bias
         BLAS.gemm(transB: true, m: rows, n: outFeatures, k: inFeatures,
                   a: input, lda: inputStride, b: weight.pointer, ldb: inFeatures,
-                  beta: accumulate ? 1 : 0, c: output, ldc: outputStride)
-        if let bias {
-            let b = bias.pointer
-            let n = outFeatures
-            for r in 0..<rows {
-                let row = output + r * outputStride
-                for j in 0..<n { row[j] += b[j] }
+                  beta: accumulate ? 1 : 0, c: output, ldc: outputStride) { tileRows, tileColumns in
+            let width = tileColumns.count
+            for r in tileRows {
+                let row = output + r * outputStride + tileColumns.lowerBound
+                if let b { BiasEpilogue.add(b + tileColumns.lowerBound, to: row, count: width) }
+                activation?.applySerial(row, count: width)
             }
         }
     }

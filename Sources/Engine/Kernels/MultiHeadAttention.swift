@@ -34,30 +34,57 @@ public struct MultiHeadAttention: Sendable {
         inProjection.apply(rows: tokens, input: input, inputStride: width, output: qkv, outputStride: 3 * width)
     }
 
+    /// Query rows per attention tile for a sequence of `tokens`: a tile of scores stays within
+    /// ~384 KiB so it is still in L2 when the second product reads it.
+    public static func tileRows(tokens: Int) -> Int {
+        min(max(tokens, 1), max(16, 98_304 / max(tokens, 1) / 16 * 16))
+    }
+
+    /// Floats of tile scratch `attend` needs for sequences of up to `tokens` on `workers`.
+    public static func scratchCount(tokens: Int, workers: Int) -> Int {
+        max(1, workers) * tileRows(tokens: tokens) * max(tokens, 1)
+    }
+
     /// Per-head attention over one sequence of `tokens` rows of `qkv` ([tokens, 3W]), writing
-    /// the concatenated head outputs to `context` ([tokens, W], before out_proj).
-    /// `scores` must hold tokens×tokens floats. With `causal`, token i sees tokens 0...i.
-    @inline(__always)
+    /// the concatenated head outputs to `context` ([tokens, W], before out_proj). Heads and
+    /// blocks of query rows are tiles spread over up to `workers` workers (never more than the
+    /// thread budget); each computes its scores (scale folded into the product), exponentiates
+    /// them in place, multiplies by v while they are in cache and divides the narrow result by
+    /// the row sums. `scratch` holds `scratchCount(tokens:workers:)` floats. With `causal`,
+    /// token i sees tokens 0...i and the masked part of each tile is never computed.
     public func attend(tokens n: Int, qkv: UnsafePointer<Float>, path: Path, causal: Bool,
-                       scores: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>) {
+                       scratch: UnsafeMutablePointer<Float>, workers: Int, context: UnsafeMutablePointer<Float>) {
+        guard n > 0 else { return }
         let w = width
         let d = headDim
         let ld = 3 * w
         let scale = 1 / Float(d).squareRoot()
-        for h in 0..<heads {
-            let q = qkv + h * d
-            let k = qkv + w + h * d
+        let blockRows = Self.tileRows(tokens: n)
+        let blocks = (n + blockRows - 1) / blockRows
+        let tileSize = blockRows * n
+        nonisolated(unsafe) let qkv = qkv, scratch = scratch, context = context
+        Parallel.forEachTask(heads * blocks, workers: min(max(1, workers), Parallel.cores)) { worker, task in
+            let h = task / blocks
+            let r0 = (task % blocks) * blockRows
+            let rows = min(blockRows, n - r0)
+            let columns = causal ? r0 + rows : n
             let v = qkv + 2 * w + h * d
-            let left = path == .queryKey ? q : v
-            let right = path == .queryKey ? k : v
-            BLAS.gemm(transB: true, m: n, n: n, k: d, alpha: scale,
-                      a: left, lda: ld, b: right, ldb: ld, c: scores, ldc: n)
-            if causal {
-                Softmax.rows(scores, rows: n, columns: n, stride: n) { $0 + 1 }
-            } else {
-                Softmax.rows(scores, rows: n, columns: n, stride: n) { _ in n }
+            let left = (path == .queryKey ? qkv + h * d : v) + r0 * ld
+            let right = path == .queryKey ? qkv + w + h * d : v
+            let tile = scratch + worker * tileSize
+            BLAS.gemmSerial(transB: true, m: rows, n: columns, k: d, alpha: scale,
+                            a: left, lda: ld, b: right, ldb: ld, c: tile, ldc: columns)
+            let out = context + r0 * w + h * d
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: rows) { sums in
+                for i in 0..<rows {
+                    let row = tile + i * columns
+                    let valid = causal ? r0 + i + 1 : columns
+                    sums[i] = Softmax.exponentiate(row, count: valid)
+                    if valid < columns { (row + valid).update(repeating: 0, count: columns - valid) }
+                }
+                BLAS.gemmSerial(m: rows, n: d, k: columns, a: tile, lda: columns, b: v, ldb: ld, c: out, ldc: w)
+                for i in 0..<rows { Softmax.scale(out + i * w, count: d, by: 1 / sums[i]) }
             }
-            BLAS.gemm(m: n, n: d, k: n, a: scores, lda: n, b: v, ldb: ld, c: context + h * d, ldc: w)
         }
     }
 

@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
 
-/// Splits element-wise work (softmax rows, activations, LayerNorm rows) across the cores BLAS
-/// already uses, so the non-GEMM share of a forward does not run on one core while the
-/// others idle. Work below `minimumPerChunk` items stays on the calling thread.
+/// The engine's workers, which own the cores (OpenBLAS stays on one thread, see `BLAS`):
+/// tiles of large products, attention tiles, and element-wise work (softmax rows, activations,
+/// LayerNorm rows). Work below `minimumPerChunk` items stays on the calling thread.
 enum Parallel {
     /// Processors the OS lets us run on, read once.
     static let processors = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -30,6 +30,33 @@ enum Parallel {
             let start = count * c / chunks
             let end = count * (c + 1) / chunks
             body(start..<end)
+        }
+    }
+
+    /// Calls `body(task)` once for every task in 0..<count; idle workers take the next task, so
+    /// uneven tasks or a core busy with another process do not stall the rest.
+    /// At most `cores` workers run, so a thread budget holds on machines with more cores.
+    @inline(__always)
+    static func forEachTask(_ count: Int, _ body: (Int) -> Void) {
+        forEachTask(count, workers: cores) { _, task in body(task) }
+    }
+
+    /// Runs `min(cores, count)` workers; each calls `body(worker, task)` for the tasks it takes
+    /// from a shared counter, and may use per-worker scratch indexed by `worker`.
+    static func forEachTask(_ count: Int, workers: Int, _ body: (Int, Int) -> Void) {
+        let used = min(workers, count)
+        guard used > 1 else {
+            for task in 0..<count { body(0, task) }
+            return
+        }
+        let counter = TaskCounter()
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: used) { worker in
+            while true {
+                let task = counter.next()
+                if task >= count { break }
+                body(worker, task)
+            }
         }
     }
 }

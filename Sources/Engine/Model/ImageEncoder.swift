@@ -14,6 +14,8 @@ public struct ImageEncoder: Sendable {
     public let dualPath: DualPathSetting?
     /// Positional table for this input's grid.
     public let positions: Tensor
+    /// Buffers reused image after image.
+    private let workspaces: WorkspacePool
 
     /// Patch grid rows (`inputHeight / patch`, remainder pixels ignored as conv1 does).
     public var gridRows: Int { inputHeight / tower.patchSize }
@@ -45,6 +47,13 @@ public struct ImageEncoder: Sendable {
         self.taps = taps
         self.dualPath = dualPath
         positions = tower.positionalEmbedding(gridRows: inputHeight / p, gridColumns: inputWidth / p)
+        let tokens = 1 + (inputHeight / p) * (inputWidth / p)
+        let width = tower.width
+        let mlpWidth = tower.blocks.first?.fc.outFeatures ?? 4 * width
+        let patchValues = (tokens - 1) * 3 * p * p
+        workspaces = WorkspacePool {
+            ImageWorkspace(tokens: tokens, width: width, mlpWidth: mlpWidth, patchValues: patchValues)
+        }
     }
 
     /// Encodes one normalised image given as planar RGB [3, inputHeight, inputWidth].
@@ -72,37 +81,37 @@ public struct ImageEncoder: Sendable {
         let w = tower.width
         let stream = Tensor(zeros: [tokenCount, w])
         pixels.withUnsafeBufferPointer { buffer in
-            if let base = buffer.baseAddress { embedPatches(base, into: stream.pointer) }
+            guard let base = buffer.baseAddress else { return }
+            workspaces.withWorkspace { embedPatches(base, into: stream.pointer, patches: $0.patches) }
         }
         tower.lnPre.apply(rows: tokenCount, inPlace: stream.pointer)
         return stream
     }
 
     private func run(_ pixels: UnsafePointer<Float>) -> ImageEncoding {
+        workspaces.withWorkspace { run(pixels, workspace: $0) }
+    }
+
+    private func run(_ pixels: UnsafePointer<Float>, workspace: ImageWorkspace) -> ImageEncoding {
         let w = tower.width
         let n = tokenCount
-        let mlpWidth = tower.blocks.first?.fc.outFeatures ?? 4 * w
-        let scratch = InferenceScratch(rows: n, width: w, mlpWidth: mlpWidth, maxSequence: n)
-        let stream = Tensor(zeros: [n, w])
-        let x = stream.pointer
-        embedPatches(pixels, into: x)
+        let scratch = workspace.scratch
+        let x = workspace.stream
+        embedPatches(pixels, into: x, patches: workspace.patches)
         tower.lnPre.apply(rows: n, inPlace: x)
 
-        var valueStream: Tensor?
+        var valueStreamStarted = false
+        let vv = workspace.valueStream
         var tapped = [Int: Tensor]()
         for (index, block) in tower.blocks.enumerated() {
             let layer = index + 1
             if let dualPath, dualPath.isDual(block: layer) {
-                let vv: Tensor
-                if let existing = valueStream {
-                    vv = existing
-                } else {
-                    vv = Tensor(zeros: [n, w])
-                    vv.pointer.update(from: x, count: n * w)
-                    valueStream = vv
+                if !valueStreamStarted {
+                    vv.update(from: x, count: n * w)
+                    valueStreamStarted = true
                 }
-                block.forwardDualPath(original: x, valueValue: vv.pointer, tokens: n, scratch: scratch)
-                if taps.contains(layer) { tapped[layer] = project(vv.pointer, rows: n, scratch: scratch) }
+                block.forwardDualPath(original: x, valueValue: vv, tokens: n, scratch: scratch)
+                if taps.contains(layer) { tapped[layer] = project(vv, rows: n, scratch: scratch) }
             } else {
                 block.forward(x, rows: n, sequences: [0..<n], causal: false, scratch: scratch)
                 if taps.contains(layer) { tapped[layer] = project(x, rows: n, scratch: scratch) }
@@ -116,14 +125,13 @@ public struct ImageEncoder: Sendable {
     }
 
     /// conv1 as im2col + GEMM, class token in row 0, plus positions.
-    private func embedPatches(_ pixels: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+    private func embedPatches(_ pixels: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>,
+                              patches: UnsafeMutablePointer<Float>) {
         let p = tower.patchSize
         let w = tower.width
         let rows = gridRows
         let cols = gridColumns
         let patchLength = 3 * p * p
-        let patches = UnsafeMutablePointer<Float>.allocate(capacity: rows * cols * patchLength)
-        defer { patches.deallocate() }
         let plane = inputHeight * inputWidth
         for gy in 0..<rows {
             for gx in 0..<cols {

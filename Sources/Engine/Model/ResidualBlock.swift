@@ -36,7 +36,8 @@ public struct ResidualBlock: Sendable {
         attention.projectQKV(tokens: rows, input: s.normed, qkv: s.qkv)
         for seq in sequences {
             attention.attend(tokens: seq.count, qkv: s.qkv + seq.lowerBound * 3 * w, path: .queryKey,
-                             causal: causal, scores: s.scores, context: s.context + seq.lowerBound * w)
+                             causal: causal, scratch: s.attentionTiles, workers: s.workers,
+                             context: s.context + seq.lowerBound * w)
         }
         attention.projectOut(tokens: rows, context: s.context, output: x, accumulate: true)
         mlp(x, rows: rows, scratch: s)
@@ -51,10 +52,10 @@ public struct ResidualBlock: Sendable {
         ln1.apply(rows: tokens, input: xOri, inputStride: width, output: s.normed)
         attention.projectQKV(tokens: tokens, input: s.normed, qkv: s.qkv)
         attention.attend(tokens: tokens, qkv: s.qkv, path: .valueValue, causal: false,
-                         scores: s.scores, context: s.context)
+                         scratch: s.attentionTiles, workers: s.workers, context: s.context)
         attention.projectOut(tokens: tokens, context: s.context, output: xVV, accumulate: true)
         attention.attend(tokens: tokens, qkv: s.qkv, path: .queryKey, causal: false,
-                         scores: s.scores, context: s.context)
+                         scratch: s.attentionTiles, workers: s.workers, context: s.context)
         attention.projectOut(tokens: tokens, context: s.context, output: xOri, accumulate: true)
         mlp(xOri, rows: tokens, scratch: s)
     }
@@ -64,8 +65,8 @@ public struct ResidualBlock: Sendable {
         let w = width
         let m = fc.outFeatures
         ln2.apply(rows: rows, input: x, inputStride: w, output: s.normed)
-        fc.apply(rows: rows, input: s.normed, inputStride: w, output: s.hidden, outputStride: m)
-        activation.apply(s.hidden, count: rows * m)
+        fc.apply(rows: rows, input: s.normed, inputStride: w, output: s.hidden, outputStride: m,
+                 activation: activation)
         proj.apply(rows: rows, input: s.hidden, inputStride: m, output: x, outputStride: w, accumulate: true)
     }
 }
