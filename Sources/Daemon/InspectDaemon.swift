@@ -72,7 +72,7 @@ public final class InspectDaemon {
             p.retraining.recoverInterrupted()
             notifier.status("loading model \(configuration.model.path)")
             try p.registry.build(configuration)
-            p.discovery.watcher = try FolderWatcher(stations: configuration.stations.map(WatchedStation.init(station:)))
+            p.discovery.watcher = try FolderWatcher.forStations(configuration.stations.map(WatchedStation.init(station:)))
             p.heartbeat.update("running")
             try p.discovery.scanAll(reason: "start-up")
             p.processor.retryFailedAfterProcessing()

@@ -12,7 +12,7 @@ struct Reloader {
     let logger: Logger
     /// Builds the watcher for a configuration (real inotify in production).
     var makeWatcher: (InspectdConfiguration) throws -> FolderWatcher = { config in
-        try FolderWatcher(stations: config.stations.map(WatchedStation.init(station:)))
+        try FolderWatcher.forStations(config.stations.map(WatchedStation.init(station:)))
     }
 
     /// Returns the configuration in force afterwards: the new one, or `current` on failure.

@@ -13,7 +13,7 @@ import Testing
                           station: { StationConfiguration(name: $0, folder: fx.watch.path) }, leftover: { _, _ in })
         d.pollInterval = 30
         try FileManager.default.createDirectory(at: fx.watch.appendingPathComponent("sub"), withIntermediateDirectories: true)
-        let budget = FolderWatcherDegradeTests.WatchBudget(1)
+        let budget = WatchBudget(limit: 1)
         d.watcher = try FolderWatcher(stations: [WatchedStation(name: "line1", folder: fx.watch.path, recursive: true)],
                                       addWatch: budget.add)
         defer { d.watcher?.close() }

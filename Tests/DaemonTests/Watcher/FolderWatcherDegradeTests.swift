@@ -7,29 +7,11 @@ import Testing
 /// scans and reported as unwatched, other folders keep their watches, and the watcher heals
 /// when watches are available again.
 @Suite struct FolderWatcherDegradeTests {
-    /// An `inotify_add_watch` that fails with ENOSPC once `budget` folders are watched
-    /// (re-adding a watched folder is free, as in the kernel).
-    final class WatchBudget: @unchecked Sendable {
-        var budget: Int
-        private var watched = Set<String>()
-        init(_ budget: Int) { self.budget = budget }
-
-        func add(_ fd: Int32, _ path: String, _ mask: UInt32) -> Int32 {
-            guard watched.contains(path) || watched.count < budget else {
-                errno = ENOSPC
-                return -1
-            }
-            let watch = inotify_add_watch(fd, path, mask)
-            if watch >= 0 { watched.insert(path) }
-            return watch
-        }
-    }
-
     @Test func aSubfolderOverTheLimitIsRescannedAndTheOthersStayWatched() throws {
         let scratch = try WatcherScratchFolder()
         try scratch.makeFolder("a/one")
         try scratch.makeFolder("b")
-        let budget = WatchBudget(2)
+        let budget = WatchBudget(limit: 2)
         let watcher = try FolderWatcher(stations: [WatchedStation(name: "a", folder: scratch.at("a"), recursive: true),
                                                    WatchedStation(name: "b", folder: scratch.at("b"))],
                                         addWatch: budget.add)
@@ -46,7 +28,7 @@ import Testing
         _ = try watcher.readEvents()
         #expect(watcher.unwatched.keys.contains(scratch.at("a/two")), "\(watcher.unwatched)")
         // Watches available again: the next scan watches everything.
-        budget.budget = 100
+        budget.limit = 100
         _ = try watcher.scan()
         #expect(watcher.unwatched.isEmpty)
         watcher.close()
