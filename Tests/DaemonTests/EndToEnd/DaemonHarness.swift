@@ -86,12 +86,13 @@ final class DaemonHarness: @unchecked Sendable {
         try writeConfig(after: after, recursive: recursive)
     }
 
-    func writeConfig(after: String = "keep", recursive: Bool = true, extra: String = "") throws {
+    func writeConfig(after: String = "keep", recursive: Bool = true, extra: String = "", top: String = "") throws {
         let fx = fixtureDirectory
         let move = after == "move" ? "move_to = \"\(done.path)\"\n" : ""
         let settings = try Self.modelSettings(of: fx)
         let text = """
             database = "\(database)"
+            \(top)
             [model]
             path = "\(fx.appendingPathComponent("model-openclip.safetensors").path)"
             prompts = "\(fx.appendingPathComponent("prompts.safetensors").path)"
@@ -125,7 +126,7 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Starts inspectd and waits for READY=1.
-    func start(timeout: Double = 60, watchdogUsec: Int? = nil) throws {
+    func start(timeout: Double = 60, watchdogUsec: Int? = nil, environment extra: [String: String] = [:]) throws {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = ["--config", configPath, "--log-level", "warning"]
@@ -135,6 +136,7 @@ final class DaemonHarness: @unchecked Sendable {
         env.removeValue(forKey: "WATCHDOG_USEC")
         env.removeValue(forKey: "WATCHDOG_PID")
         if let watchdogUsec { env["WATCHDOG_USEC"] = "\(watchdogUsec)" }
+        env.merge(extra) { $1 }
         p.environment = env
         let err = Pipe()
         p.standardError = err

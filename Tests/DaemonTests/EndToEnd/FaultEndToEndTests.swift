@@ -198,3 +198,33 @@ import TestSupport
         #expect(h.stop() == 0)
     }
 }
+
+/// Degrade, don't die, with the real binary: `INSPECTD_FAULT_MAX_WATCHES` makes inspectd
+/// meet the inotify watch limit (as if `fs.inotify.max_user_watches` were that low, without
+/// lowering the machine-wide sysctl under the other tests). New subfolders over the limit are
+/// rescanned every `rescan_interval`; another station keeps its inotify watch.
+@Suite(.serialized) struct WatchLimitEndToEndTests {
+    @Test func subfoldersOverTheWatchLimitAreRescannedAndOtherStationsAreUnaffected() throws {
+        let h = try DaemonHarness()
+        let second = h.root.appendingPathComponent("watch2")
+        try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
+        try h.writeConfig(extra: "[[station]]\nname = \"line2\"\nfolder = \"\(second.path)\"\n", top: "rescan_interval = 2")
+        try h.start(environment: ["INSPECTD_FAULT_MAX_WATCHES": "2"])
+        // Over the limit at runtime: three new subfolders of the recursive station.
+        for shift in 0..<3 {
+            try h.writeAtomically("shift-\(shift)/a.png", try h.pngBytes())
+            try h.writeInPlace("shift-\(shift)/b.png", try h.pngBytes())
+        }
+        let other = second.appendingPathComponent("other.png").path
+        try Data(try h.pngBytes()).write(to: URL(fileURLWithPath: other + ".tmp"))
+        #expect(rename(other + ".tmp", other) == 0)
+        let rows = try h.waitForFinished(7, timeout: 60)
+        #expect(rows.count == 7 && rows.allSatisfy { $0.state == .done }, "\(rows.map(\.path))")
+        #expect(rows.contains { $0.path == other && $0.station == "line2" })
+        #expect(h.process?.isRunning == true)
+        let deadline = Date().addingTimeInterval(12)
+        while !h.notify.messages.contains(where: { $0.contains("rescanned every 2 s") }) && Date() < deadline { usleep(100_000) }
+        #expect(h.notify.messages.contains { $0.contains("rescanned every 2 s") }, "STATUS names the unwatched folders: \(h.notify.messages.suffix(4))")
+        #expect(h.stop() == 0)
+    }
+}
