@@ -5,13 +5,10 @@ import Inspection
 import Logging
 import Store
 
-/// The inspectd process: one thread, one poll() loop over inotify and the signal pipe. The
-/// work is done by parts with one job each — `Discovery` (folders → queue), `ImageProcessor`
-/// (queue → verdict → after-processing), `StationRegistry` (stations on their model
-/// versions), `Heartbeat` (watchdog, status), `RetentionSchedule`, `Reloader` (SIGHUP) and
-/// the `RetrainCoordinator` (training child). Crash safety comes from the store: a file is
-/// recorded once per content, `processing` rows are redone after a crash, a verdict is one
-/// transaction.
+/// The inspectd process: one thread, one poll() loop over inotify and the signal pipe; the
+/// work is done by parts with one job each (see docs/architecture.md, "The daemon's parts").
+/// Crash safety comes from the store: a file is recorded once per content, `processing` rows
+/// are redone after a crash, a verdict is one transaction.
 public final class InspectDaemon {
     /// Exit status for the process.
     public enum Outcome: Int32 {
