@@ -58,11 +58,9 @@ public final class InspectDaemon {
             let signals = try SignalSource()
             notifier.status("opening database \(configuration.database)")
             let database = try DatabaseGuard(path: configuration.database)
-            // A short busy timeout: StoreHealth waits out a lock held elsewhere, with pings.
-            let store = try VerdictStore.openForWriting(path: configuration.database, busyTimeout: 2)
-            let requeued = try store.requeueInterrupted()
-            if requeued > 0 {
-                logger.warning("requeued images interrupted by the previous run", metadata: ["queue.requeued": "\(requeued)"])
+            let opener = StoreOpener(path: configuration.database, notifier: notifier, logger: logger)
+            guard let store = try opener.open(stopRequested: { signals.drain().contains { $0.isStop } }) else {
+                return .stopped
             }
             let p = wire(database: database, store: store, signals: signals)
             parts = p

@@ -14,6 +14,12 @@ final class SignalSource {
     enum Request: Equatable {
         case reload
         case stop(signal: Int32)
+
+        /// SIGTERM or SIGINT.
+        var isStop: Bool {
+            if case .stop = self { return true }
+            return false
+        }
     }
 
     let fileDescriptor: Int32

@@ -66,7 +66,13 @@ final class StoreHealth {
         guard fault != nil, clock.monotonic >= retryAt else { return false }
         do {
             while let id = unreleased.first {
-                try store.releaseClaim(id: id)
+                do {
+                    try store.releaseClaim(id: id)
+                } catch where Self.isTransient(error) == nil {
+                    // Not processing any more: the write did land before the error (a full
+                    // disk can fail the checkpoint after the commit). Nothing to put back.
+                    logger.notice("claimed image needs no release: \(error)", metadata: ["inspection.id": "\(id)"])
+                }
                 unreleased.removeFirst()
             }
             try status()

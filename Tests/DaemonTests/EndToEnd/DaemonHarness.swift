@@ -142,9 +142,11 @@ final class DaemonHarness: @unchecked Sendable {
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         stderrPipe = err
+        let mark = notify.count
         try p.run()
         process = p
-        guard notify.wait(for: "READY=1", timeout: timeout) else {
+        // This start's READY=1, not an earlier run's.
+        guard notify.wait(for: "READY=1", after: mark, timeout: timeout) else {
             throw HarnessError("inspectd did not send READY=1 within \(timeout) s; stderr: \(stderrText())")
         }
     }

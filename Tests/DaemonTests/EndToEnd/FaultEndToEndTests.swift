@@ -228,3 +228,32 @@ import TestSupport
         #expect(h.stop() == 0)
     }
 }
+
+/// A lock held while inspectd starts is waited out too (it used to be an exit).
+@Suite(.serialized) struct StartUpLockEndToEndTests {
+    @Test func aLockHeldAtStartUpIsWaitedOut() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
+            print("StartUpLockEndToEndTests: skipped, needs /usr/bin/python3 to hold a SQLite lock")
+            return
+        }
+        let h = try DaemonHarness()
+        try h.start()
+        #expect(h.stop() == 0)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", "import sqlite3,sys,time\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\n"
+                            + "c.execute('BEGIN EXCLUSIVE')\nprint('locked',flush=True)\ntime.sleep(6)\nc.execute('COMMIT')",
+                            h.database]
+        let out = Pipe()
+        holder.standardOutput = out
+        try holder.run()
+        _ = out.fileHandleForReading.availableData
+        try h.writeAtomically("waiting.png", try h.pngBytes())
+        try h.start(timeout: 60)
+        #expect(h.notify.messages.contains { $0.contains("waiting for the database") }, "\(h.notify.messages.suffix(6))")
+        holder.waitUntilExit()
+        let rows = try h.waitForFinished(1, timeout: 60)
+        #expect(rows.count == 1 && rows[0].state == .done)
+        #expect(h.stop() == 0)
+    }
+}
