@@ -3,7 +3,7 @@ import Inspection
 
 extension ConfigParser {
     static let fewShotKeys = ["enabled", "zero_shot_weight", "memory_weight", "coreset_patches", "confidence_floor",
-                              "coverage", "review_false_reject_rate", "fail_false_reject_rate", "refine_zero_shot", "classes"]
+                              "coverage", "review_false_reject_rate", "fail_false_reject_rate", "refine_zero_shot", "refine_window", "classes"]
 
     /// `[fewshot]` and `[fewshot.classes]`.
     static func fewShotConfiguration(_ top: ConfigTable) throws -> FewShotConfiguration {
@@ -11,6 +11,12 @@ extension ConfigParser {
         guard let f = try top.table("fewshot", allowedKeys: fewShotKeys) else { return c }
         if let v = try f.bool("enabled") { c.enabled = v }
         if let v = try f.bool("refine_zero_shot") { c.refineZeroShot = v }
+        if let v = try f.int("refine_window") {
+            guard (1...FewShotConfiguration.maxRefineWindow).contains(v) else {
+                throw f.error("refine_window", "must be between 1 and \(FewShotConfiguration.maxRefineWindow)")
+            }
+            c.refineWindow = v
+        }
         for (key, path) in [("zero_shot_weight", \FewShotConfiguration.zeroShotWeight),
                             ("memory_weight", \FewShotConfiguration.memoryWeight)] {
             if let v = try f.double(key) {

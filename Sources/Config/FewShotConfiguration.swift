@@ -24,6 +24,13 @@ public struct FewShotConfiguration: Sendable, Equatable {
     public var failFalseRejectRate = 0.01
     /// `refine_zero_shot`: refine the description vectors on unlabelled defect images (InMaP).
     public var refineZeroShot = false
+    /// `refine_window`: how many of the station's newest unlabelled images judged `fail` the
+    /// background fit encodes for the refinement. Each costs one forward pass in the fit, so
+    /// it is bounded; 64 gives the refinement (at least 8 images, 2 per class) room at a
+    /// minute of fitting on ViT-B/16.
+    public var refineWindow = 64
+    /// Upper bound of `refine_window`.
+    public static let maxRefineWindow = 10_000
 
     /// Defaults.
     public init() {}

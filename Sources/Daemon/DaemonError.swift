@@ -17,6 +17,8 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
     case version(id: Int64, problem: String)
     /// The retraining process could not be started or failed.
     case training(job: Int64, problem: String)
+    /// A background few-shot fit was stopped (reload, stop, or a newer fit for the station).
+    case fitCancelled(station: String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,7 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .inspection(error): return error.description
         case let .version(id, problem): return "model version \(id): \(problem)"
         case let .training(job, problem): return "training job \(job): \(problem)"
+        case let .fitCancelled(station): return "few-shot fit of station \(station) cancelled"
         }
     }
 }

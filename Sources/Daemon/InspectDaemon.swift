@@ -50,10 +50,15 @@ public final class InspectDaemon {
         let retraining: RetrainCoordinator
     }
 
-    /// Runs until SIGTERM/SIGINT. READY=1 is sent only after the model is loaded and the
-    /// database migrated.
+    /// Runs until SIGTERM/SIGINT. READY=1 is sent once the model is loaded, the database
+    /// migrated and the folders watched; few-shot parts are fitted in the background after
+    /// that. Until then long engine work extends systemd's start timeout (`LoopPulse`).
     public func run() -> Outcome {
         var parts: Parts?
+        let pulse = LoopPulse(notifier: notifier, clock: clock)
+        pulse.attach()
+        defer { pulse.detach() }
+        pulse.extendStartIfDue()
         do {
             let signals = try SignalSource()
             notifier.status("opening database \(configuration.database)")
@@ -66,12 +71,14 @@ public final class InspectDaemon {
             parts = p
             p.retraining.recoverInterrupted()
             notifier.status("loading model \(configuration.model.path)")
+            pulse.extendStartIfDue()
             try p.registry.build(configuration)
             p.discovery.watcher = try FolderWatcher.forStations(configuration.stations.map(WatchedStation.init(station:)))
             p.heartbeat.update("running")
             try p.discovery.scanAll(reason: "start-up")
             p.processor.retryFailedAfterProcessing()
             p.retention.applyIfDue(configuration.retention, force: true)
+            pulse.heartbeat = p.heartbeat
             notifier.ready(status: p.heartbeat.statusLine())
             logger.info("inspectd ready", metadata: [
                 "daemon.stations": "\(configuration.stations.map(\.name).joined(separator: ","))",
@@ -85,6 +92,7 @@ public final class InspectDaemon {
             return .failed
         }
         notifier.stopping()
+        parts?.registry.stopFits()
         parts?.retraining.stop()
         parts?.heartbeat.update("stopped")
         logger.info("inspectd stopped", metadata: ["daemon.processed": "\(parts?.processor.processed ?? 0)"])
@@ -112,9 +120,10 @@ public final class InspectDaemon {
         heartbeat.progress = { (processor.processed, processor.imagesPerMinute()) }
         heartbeat.modelVersion = { registry.modelVersionLabel }
         heartbeat.trainingJob = { retraining.runningJob }
-        heartbeat.conditions = { [health.summary, discovery.unwatchedSummary].compactMap { $0 } }
+        heartbeat.conditions = { [health.summary, discovery.unwatchedSummary].compactMap { $0 } + registry.fitConditions }
         discovery.pollInterval = configuration.rescanInterval
         heartbeat.onBeat = { [unowned self] in
+            registry.recordFitProgress()
             do {
                 let active = try store.activeVersionSummaries()
                 retraining.tick(configuration: configuration, activeVersions: active.mapValues { ($0.id, $0.createdAt) })

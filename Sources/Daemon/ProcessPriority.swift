@@ -32,6 +32,19 @@ public enum ProcessPriority {
         #endif
     }
 
+    /// Lowers only the calling thread to nice `niceness` (no `SCHED_IDLE`): the daemon's
+    /// background fit thread, which should yield to scoring but still advance on a busy machine.
+    public static func lowerCurrentThread(niceness: Int32) -> String {
+        #if os(Linux)
+        guard let current = currentThreadID() else {
+            return "priority unchanged: cannot read /proc/thread-self"
+        }
+        return lowerPriority(threadIDs: [current], niceness: niceness, idle: false).description
+        #else
+        return "priority unchanged: per-thread priorities are only applied on Linux"
+        #endif
+    }
+
     /// What `lowerPriority` did, counted per thread so the log line shows partial success.
     struct Outcome: CustomStringConvertible {
         var niceness: Int32

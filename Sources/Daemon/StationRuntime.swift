@@ -10,7 +10,8 @@ struct StationRuntime {
     let pipeline: StationPipeline
     /// Human-readable id: weights, text side and settings hash, `+v<version id>`, few-shot counts.
     let modelVersion: String
-    /// `model_versions.id` of the version in force.
-    let versionID: Int64
+    /// `model_versions.id` of the version in force; nil while the station runs the configured
+    /// text side alone, waiting for its first version's few-shot parts to be fitted.
+    let versionID: Int64?
     let action: ProcessedFileAction
 }

@@ -203,6 +203,27 @@ extension VerdictStore {
                 CREATE INDEX inspections_after_failed ON inspections (after_state) WHERE after_state = 'failed';
                 """)
         }
+        migrator.registerMigration("v7-fewshot-fits") { db in
+            // The daemon's background fit of a station's few-shot parts, one row per station:
+            // what it fits (`fit_key`), how many times it was started for that key, and its
+            // progress. A fit killed with the daemon stays 'running'; the next start counts it
+            // as an attempt, so a fit that keeps crashing the daemon backs off instead of looping.
+            try db.execute(sql: """
+                CREATE TABLE fewshot_fits (
+                    station TEXT PRIMARY KEY,
+                    fit_key TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('running', 'failed', 'done')),
+                    attempts INTEGER NOT NULL CHECK (attempts >= 1),
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    done_images INTEGER NOT NULL DEFAULT 0,
+                    total_labels INTEGER NOT NULL DEFAULT 0,
+                    total_images INTEGER NOT NULL DEFAULT 0,
+                    message TEXT,
+                    CHECK ((state = 'running') = (finished_at IS NULL))
+                );
+                """)
+        }
         return migrator
     }
 

@@ -17,7 +17,7 @@ struct StartupL14Command: ParsableCommand {
     func run() throws {
         let a = CLIPArchitecture.vitL14at336
         if let writeCheckpoint {
-            try RandomCheckpoint.write(a, to: writeCheckpoint)
+            try RandomCheckpointFile.write(a, to: writeCheckpoint)
             return
         }
         _ = BenchSupport.applyThreads(options.threads)

@@ -104,6 +104,11 @@ struct StatusCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "table or json.")
     var output: OutputFormat = .table
 
+    /// `running`, `interrupted` (a running row without a live daemon), or `failed`/`done`.
+    static func fitState(_ fit: FewShotFit, daemonAlive: Bool) -> String {
+        fit.state == .running && !daemonAlive ? "interrupted" : fit.state.rawValue
+    }
+
     func run() throws {
         try reportingFailures {
             let db = try store.open()
@@ -126,6 +131,11 @@ struct StatusCommand: ParsableCommand {
                     obj["images_per_minute"] = s.imagesPerMinute
                     obj["model_version"] = s.modelVersion
                     obj["config"] = s.configPath
+                }
+                obj["fits"] = ((try? db.fewShotFits()) ?? []).map { fit -> [String: Any] in
+                    ["station": fit.station, "state": Self.fitState(fit, daemonAlive: alive), "attempts": fit.attempts,
+                     "done_images": fit.doneImages, "total_labels": fit.totalLabels, "total_images": fit.totalImages,
+                     "started_at": TimeExpression.iso(fit.startedAt), "message": fit.message ?? ""]
                 }
                 obj["latest"] = latest.map(RecordFormatter.dictionary)
                 print(RecordFormatter.json(obj))
@@ -152,6 +162,11 @@ struct StatusCommand: ParsableCommand {
             }
             for (station, v) in ((try? db.activeVersionSummaries()) ?? [:]).sorted(by: { $0.key < $1.key }) {
                 print("version:    \(station): \(v.id) (\(v.source.rawValue)) since \(TimeExpression.format(v.activatedAt ?? v.createdAt))")
+            }
+            for fit in (try? db.fewShotFits()) ?? [] where fit.state != .done {
+                let state = Self.fitState(fit, daemonAlive: alive)
+                let text = state == "running" ? fit.progressText : "few-shot fit \(state): \(fit.message ?? "killed with the daemon")"
+                print("fitting:    \(fit.station): \(text) (attempt \(fit.attempts), since \(TimeExpression.format(fit.startedAt)))")
             }
             for job in ((try? db.trainingJobs(open: true)) ?? []).reversed() {
                 let epoch = job.epoch.map { e in " epoch \(e)/\(job.epochs ?? 0)" } ?? ""

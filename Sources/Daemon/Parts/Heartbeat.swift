@@ -6,9 +6,10 @@ import Store
 import Glibc
 #endif
 
-/// Keeps the outside world told how the daemon is: `WATCHDOG=1` and `STATUS=` to systemd at
-/// half the watchdog interval (at most every 5 s), the `daemon_status` row that
-/// `inspectctl status` reads, and the retraining schedule's tick, every 2 s.
+/// Keeps the outside world told how the daemon is: `WATCHDOG=1` and `STATUS=` to systemd so
+/// that no two pings are more than half the watchdog interval apart (at most 5 s), the
+/// `daemon_status` row that `inspectctl status` reads, and the retraining schedule's tick,
+/// every 2 s.
 final class Heartbeat {
     private let store: VerdictStore
     private let notifier: SystemdNotifier
@@ -30,6 +31,7 @@ final class Heartbeat {
     private(set) var state = "starting"
     private let startedAt: Double
     private var lastWatchdog = -Double.infinity
+    private var lastStatus = -Double.infinity
     private var lastBeat = -Double.infinity
 
     init(store: VerdictStore, notifier: SystemdNotifier, clock: DaemonClock, logger: Logger, configPath: String,
@@ -43,12 +45,18 @@ final class Heartbeat {
         startedAt = clock.now
     }
 
-    /// Seconds between watchdog pings: half of `WatchdogSec`, never more than 5.
+    /// The longest gap allowed between two watchdog pings: half of `WatchdogSec`, never more
+    /// than 5 s.
     var watchdogPeriod: Double { min(notifier.watchdogInterval.map { $0 / 2 } ?? 5, 5) }
+
+    /// Seconds after which a ping is due: half of `watchdogPeriod`, so that the work between two
+    /// checks (one image between loop turns, one transformer block through `LoopPulse`) can
+    /// delay a due ping by that much and the gap still stays within `watchdogPeriod`.
+    var pingInterval: Double { watchdogPeriod / 2 }
 
     /// How long the loop may block in poll(): short while scanned files settle.
     func pollTimeout(settling: Bool) -> Int32 {
-        let seconds = settling ? min(watchdogPeriod, 0.5) : watchdogPeriod
+        let seconds = settling ? min(pingInterval, 0.5) : pingInterval
         return max(Int32(seconds * 1000), 100)
     }
 
@@ -64,11 +72,20 @@ final class Heartbeat {
 
     /// `WATCHDOG=1` (when systemd asked for it) and the status line, when due.
     func pingWatchdogIfDue() {
+        pingOnlyIfDue()
         let now = clock.monotonic
-        guard now - lastWatchdog >= watchdogPeriod else { return }
+        guard now - lastStatus >= watchdogPeriod else { return }
+        lastStatus = now
+        notifier.status(statusLine())
+    }
+
+    /// Only `WATCHDOG=1`, when due: what `LoopPulse` sends from inside long engine work on the
+    /// loop thread, where the status line (a database read) has no place.
+    func pingOnlyIfDue() {
+        let now = clock.monotonic
+        guard now - lastWatchdog >= pingInterval else { return }
         lastWatchdog = now
         if notifier.watchdogInterval != nil { notifier.watchdog() }
-        notifier.status(statusLine())
     }
 
     /// The retraining tick and the status row, when due.

@@ -9,24 +9,41 @@ import Store
 /// the configuration (sharing loaded checkpoints and the tokenizer), and follows version
 /// switches made in the database by `inspectctl model activate/rollback` or a promotion.
 final class StationRegistry {
-    private let store: VerdictStore
-    private let clock: DaemonClock
-    private let logger: Logger
+    let store: VerdictStore
+    let clock: DaemonClock
+    let logger: Logger
     /// Progress for systemd's STATUS line while a version is built.
     var status: (String) -> Void = { _ in }
-    private(set) var stations: [String: StationRuntime] = [:]
+    var stations: [String: StationRuntime] = [:]
     private var models: [String: (model: CLIPModel, hash: String)] = [:]
-    private var tokenizer: CLIPTokenizer?
+    var tokenizer: CLIPTokenizer?
     /// Versions that failed to load, so the poll does not retry them twice a second.
     private var unusableVersions: Set<Int64> = []
     private var lastVersionCheck = -Double.infinity
     /// The configuration the stations were built from.
     private(set) var configuration: InspectdConfiguration?
+    /// Runs the background few-shot fits (one at a time).
+    let fitter: FewShotFitter
+    /// Fits planned and not yet installed, by station (see StationRegistry+Fits.swift).
+    var pendingFits: [String: PendingFit] = [:]
+    /// Last fit progress written to the store, to write only changes.
+    var recordedFitProgress: [String: Int] = [:]
 
-    init(store: VerdictStore, clock: DaemonClock, logger: Logger) {
+    /// A fit waiting for the worker, or on it.
+    struct PendingFit {
+        var job: FewShotFitJob
+        /// Unix seconds before which it may not start (back-off), nil: now.
+        var notBefore: Double?
+        var started = false
+        /// Attempt number of the running start.
+        var attempt = 0
+    }
+
+    init(store: VerdictStore, clock: DaemonClock, logger: Logger, fitter: FewShotFitter? = nil) {
         self.store = store
         self.clock = clock
         self.logger = logger
+        self.fitter = fitter ?? FewShotFitter(logger: logger) { job, progress in try VersionLoader.fit(job, progress: progress) }
     }
 
     subscript(name: String) -> StationRuntime? { stations[name] }
@@ -42,20 +59,27 @@ final class StationRegistry {
         fileprivate let stations: [String: StationRuntime]
         fileprivate let models: [String: (model: CLIPModel, hash: String)]
         fileprivate let configuration: InspectdConfiguration?
+        fileprivate let pendingFits: [String: PendingFit]
     }
 
-    var snapshot: Snapshot { Snapshot(stations: stations, models: models, configuration: configuration) }
+    var snapshot: Snapshot {
+        Snapshot(stations: stations, models: models, configuration: configuration, pendingFits: pendingFits)
+    }
 
     func restore(_ snapshot: Snapshot) {
         stations = snapshot.stations
         models = snapshot.models
         configuration = snapshot.configuration
+        restoreFits(snapshot.pendingFits)
     }
 
     /// Builds one pipeline per station, sharing loaded models (by path) and the tokenizer,
-    /// each on its station's active model version (created when missing or out of date).
+    /// each on its station's active model version (created when missing or out of date). A
+    /// station whose version needs few-shot parts fitted on labels runs an interim and gets a
+    /// background fit (`scheduleFits`), so this never encodes labelled images.
     func build(_ config: InspectdConfiguration) throws {
         var built = [String: StationRuntime]()
+        var jobs = [String: FewShotFitJob]()
         var loaded = [String: (model: CLIPModel, hash: String)]()
         let tokenizer = try self.tokenizer ?? Self.engine { try CLIPTokenizer() }
         self.tokenizer = tokenizer
@@ -75,12 +99,21 @@ final class StationRegistry {
                                                        "model.architecture": "\(model.architecture)"])
             }
             loaded[key] = entry
-            let runtime = try loader.runtime(.init(station: station, config: config, model: entry.model,
-                                                  modelHash: entry.hash, promptsHash: promptsHash), now: clock.now)
+            let plan = try loader.plan(.init(station: station, config: config, model: entry.model,
+                                             modelHash: entry.hash, promptsHash: promptsHash), now: clock.now)
+            let runtime: StationRuntime
+            switch plan {
+            case let .ready(ready):
+                runtime = ready
+            case let .fit(interim, job):
+                runtime = interim
+                jobs[station.name] = job
+            }
             built[station.name] = runtime
             try recordCalibration(runtime)
             logger.info("station ready", metadata: [
-                "inspection.station": "\(station.name)", "version.id": "\(runtime.versionID)",
+                "inspection.station": "\(station.name)", "version.id": "\(runtime.versionID.map(String.init) ?? "none")",
+                "fewshot.fit": "\(jobs[station.name].map { "\($0.images.count) labels in the background" } ?? "none")",
                 "version.text": "\(runtime.pipeline.inspector.textSource)",
                 "fewshot.thresholds": "\(runtime.pipeline.fewShot?.calibrationNote ?? "none")",
             ])
@@ -89,6 +122,7 @@ final class StationRegistry {
         models = loaded
         configuration = config
         unusableVersions = []
+        scheduleFits(jobs)
     }
 
     /// Stations on the same checkpoint and config share one loaded model.
@@ -102,6 +136,7 @@ final class StationRegistry {
         let now = clock.monotonic
         guard now - lastVersionCheck >= 0.5 else { return }
         lastVersionCheck = now
+        tendFits()
         do {
             followActiveVersions(try store.activeVersionSummaries().mapValues(\.id))
         } catch {
@@ -115,6 +150,11 @@ final class StationRegistry {
         guard let tokenizer, let configuration else { return }
         for (name, runtime) in stations {
             guard let id = ids[name], id != runtime.versionID, !unusableVersions.contains(id) else { continue }
+            if let pending = pendingFits[name] {
+                // The fit was planned against this active version: nothing changed yet.
+                if pending.job.activeAtPlan == id { continue }
+                dropFit(name, reason: "version \(id) was activated while fitting")
+            }
             do {
                 let version = try store.version(id: id)
                 guard let entry = models[Self.modelKey(runtime.pipeline.inspector.configuration)] else { continue }
@@ -126,24 +166,27 @@ final class StationRegistry {
                 stations[name] = next
                 try recordCalibration(next)
                 logger.notice("switched model version", metadata: [
-                    "inspection.station": "\(name)", "version.from": "\(runtime.versionID)", "version.to": "\(id)",
+                    "inspection.station": "\(name)", "version.from": "\(runtime.versionID.map(String.init) ?? "none")",
+                    "version.to": "\(id)",
                     "version.reason": "\(version.note ?? version.decision ?? "-")",
                 ])
             } catch {
                 unusableVersions.insert(id)
-                logger.error("cannot switch to model version \(id); keeping version \(runtime.versionID): \(error)",
+                logger.error("cannot switch to model version \(id); keeping version \(runtime.versionID.map(String.init) ?? "none"): \(error)",
                              metadata: ["inspection.station": "\(name)"])
             }
         }
     }
 
-    private func versionLoader(_ config: InspectdConfiguration, tokenizer: CLIPTokenizer) throws -> VersionLoader {
-        VersionLoader(store: store, tokenizer: tokenizer,
-                      fewShot: config.fewShot.enabled ? try config.fewShot.settings() : nil, logger: logger)
+    func versionLoader(_ config: InspectdConfiguration, tokenizer: CLIPTokenizer) throws -> VersionLoader {
+        var loader = VersionLoader(store: store, tokenizer: tokenizer,
+                                   fewShot: config.fewShot.enabled ? try config.fewShot.settings() : nil, logger: logger)
+        loader.refineWindow = config.fewShot.refineWindow
+        return loader
     }
 
     /// `station_calibration` for `inspectctl status`: what the station's version calibrated.
-    private func recordCalibration(_ runtime: StationRuntime) throws {
+    func recordCalibration(_ runtime: StationRuntime) throws {
         guard let model = runtime.pipeline.fewShot else { return }
         try store.updateCalibration(StationCalibration(
             station: runtime.configuration.name, review: model.thresholds?.review, fail: model.thresholds?.fail,

@@ -9,13 +9,16 @@ import Logging
 /// version for the model and settings it is configured with, and rebuilds a station's
 /// inspector and few-shot parts from a version row (prompts, memory bank, classifier,
 /// thresholds), refitting the few-shot parts from the version's label ids when their blobs
-/// were pruned.
+/// were pruned. Fitting few-shot parts on labels is planned here and run in the background
+/// (`FewShotFitter`): `plan` (loop) → `fit` (worker) → `install` (loop).
 struct VersionLoader {
     let store: VerdictStore
     let tokenizer: CLIPTokenizer
     /// Nil when `[fewshot] enabled = false`.
     let fewShot: FewShotSettings?
     let logger: Logger
+    /// `[fewshot] refine_window`: unlabelled `fail` images a fit refines the zero-shot classes on.
+    var refineWindow = 64
     var status: (String) -> Void = { _ in }
 
     /// What a station is built on: loaded weights, inspector settings and the base id.
@@ -28,69 +31,163 @@ struct VersionLoader {
         let action: ProcessedFileAction
     }
 
-    /// The station with its active version. A station without one, or whose active version
-    /// was made for another base, gets a new `configured` version; so does a configured
-    /// version whose labels changed (trained versions only change by retraining).
-    func runtime(_ base: Base, now: Double) throws -> StationRuntime {
-        let name = base.station.name
-        if let active = try store.activeVersion(station: name), active.base == base.id {
-            var stale = false
-            if active.source == .configured, fewShot != nil {
-                stale = try store.currentLabelIDs(station: name) != active.trainingLabelIDs.sorted()
-            }
-            if !stale { return try runtime(base, version: active) }
-            return try configuredVersion(base, reason: "labels changed since version \(active.id)", now: now)
-        } else if let active = try store.activeVersion(station: name) {
-            return try configuredVersion(base, reason: "model or settings changed (was \(active.base))", now: now)
-        }
-        return try configuredVersion(base, reason: "first version of the station", now: now)
+    /// What the daemon does for a station now.
+    enum Plan {
+        /// Run this: the version is complete.
+        case ready(StationRuntime)
+        /// Run `interim` (the current version, or the configured text side without few-shot
+        /// parts when there is none for this base) until `job` has fitted them in the background.
+        case fit(interim: StationRuntime, job: FewShotFitJob)
     }
 
-    /// Builds and stores a `configured` version: the configured text side with few-shot
-    /// parts fitted on all current labels.
-    private func configuredVersion(_ base: Base, reason: String, now: Double) throws -> StationRuntime {
-        let name = base.station.name
-        let inspector = try Inspector(model: base.model, configuration: base.configuration, tokenizer: tokenizer)
-        var model: FewShotModel?
-        var ids = [Int64]()
-        if let fewShot {
-            let labels = try store.trainingLabels(station: name)
-            if !labels.isEmpty {
-                status("learning from \(labels.count) labels for station \(name)")
-                let images = labels.map { LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass) }
-                let built = try FewShotModel.build(inspector: inspector, images: images, settings: fewShot)
-                for skipped in built.skipped.prefix(5) {
-                    logger.warning("labeled image not used: \(skipped.reason)", metadata: ["inspection.path": "\(skipped.path)"])
-                }
-                model = built
-                ids = labels.map(\.id).sorted()
-            }
+    /// What the worker thread hands back: the fitted parts and the inspector they go with.
+    struct FitOutput: Sendable {
+        let inspector: Inspector
+        /// Nil: the text side only (no labels).
+        let model: FewShotModel?
+        /// `model.memory` serialised on the worker, so the loop only writes it.
+        let memoryBank: [UInt8]?
+        let classifierJSON: String?
+
+        init(inspector: Inspector, model: FewShotModel?) throws {
+            self.inspector = inspector
+            self.model = model
+            memoryBank = model?.memory?.serialized()
+            classifierJSON = try model?.classifierJSON()
         }
-        let record = ModelVersionRecord(
-            station: name, base: base.id, status: .active, source: .configured,
-            parentID: try store.activeVersion(station: name)?.id, createdAt: now, activatedAt: now,
-            memoryBank: model?.memory?.serialized(), classifier: try model?.classifierJSON(),
-            reviewThreshold: model?.thresholds?.review, failThreshold: model?.thresholds?.fail,
-            thresholdMethod: model?.thresholds?.method, trainingLabelIDs: ids,
-            decision: "configured: \(inspector.textSource)" + (model.map { ", few-shot \($0.calibrationNote)" } ?? ""),
-            note: reason)
-        let id = try store.insertVersion(record, retireReason: reason)
-        logger.info("model version created", metadata: [
-            "inspection.station": "\(name)", "version.id": "\(id)", "version.source": "configured",
-            "version.reason": "\(reason)", "fewshot.good": "\(model?.goodCount ?? 0)",
-            "fewshot.defect": "\(model?.defectCount ?? 0)",
-        ])
-        return finish(base, inspector: inspector, fewShot: model, versionID: id)
+    }
+
+    /// The station's active version when it is complete. A station without one, or whose
+    /// active version was made for another base, needs a new `configured` version; so does a
+    /// configured version whose labels changed (trained versions only change by retraining);
+    /// a version whose few-shot blobs were pruned needs them refitted. Without labels a new
+    /// version is made here (the text side only, nothing to encode); with labels the encoding
+    /// is a `FewShotFitJob` for the background, and the station runs an interim meanwhile.
+    func plan(_ base: Base, now: Double) throws -> Plan {
+        let name = base.station.name
+        let active = try store.activeVersion(station: name)
+        if let active, active.base == base.id {
+            if active.source == .configured, fewShot != nil,
+               try store.currentLabelIDs(station: name) != active.trainingLabelIDs.sorted() {
+                return try newVersion(base, reason: "labels changed since version \(active.id)", now: now,
+                                      interim: try runtime(base, version: active, refit: false), activeID: active.id)
+            }
+            if let fewShot, needsRefit(active) {
+                let labels = try store.labels(ids: active.trainingLabelIDs)
+                let job = FewShotFitJob(base: base, target: .refitParts(active), tokenizer: tokenizer, labels: labels,
+                                        images: Self.labeledImages(labels), unlabelled: [], settings: fewShot,
+                                        activeAtPlan: active.id)
+                return .fit(interim: try runtime(base, version: active, refit: false), job: job)
+            }
+            return .ready(try runtime(base, version: active))
+        }
+        let reason = active.map { "model or settings changed (was \($0.base))" } ?? "first version of the station"
+        return try newVersion(base, reason: reason, now: now, interim: nil, activeID: active?.id)
+    }
+
+    /// A new `configured` version: made now without labels, else planned as a background fit.
+    private func newVersion(_ base: Base, reason: String, now: Double, interim: StationRuntime?,
+                            activeID: Int64?) throws -> Plan {
+        let name = base.station.name
+        let labels = fewShot == nil ? [] : try store.trainingLabels(station: name)
+        guard let fewShot, !labels.isEmpty else {
+            let inspector = try Inspector(model: base.model, configuration: base.configuration, tokenizer: tokenizer)
+            let output = try FitOutput(inspector: inspector, model: nil)
+            return .ready(try install(base, target: .newVersion(reason: reason), labels: [], output: output, now: now))
+        }
+        var unlabelled = [String]()
+        if fewShot.refineZeroShot, !fewShot.classes.isEmpty {
+            unlabelled = try store.recentUnlabelledFailures(station: name, limit: refineWindow)
+        }
+        let job = FewShotFitJob(base: base, target: .newVersion(reason: reason), tokenizer: tokenizer, labels: labels,
+                                images: Self.labeledImages(labels), unlabelled: unlabelled, settings: fewShot,
+                                activeAtPlan: activeID)
+        let zeroShot = try interim ?? finish(base, inspector: Inspector(model: base.model, configuration: base.configuration,
+                                                                        tokenizer: tokenizer),
+                                             fewShot: nil, versionID: nil)
+        return .fit(interim: zeroShot, job: job)
+    }
+
+    /// Labels as the images the fit encodes: the one place label rows become image paths.
+    static func labeledImages(_ labels: [Label]) -> [LabeledImage] {
+        labels.map { LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass) }
+    }
+
+    /// A version with label ids whose few-shot blobs were pruned.
+    private func needsRefit(_ version: ModelVersionRecord) -> Bool {
+        !version.trainingLabelIDs.isEmpty && version.memoryBank == nil && version.classifier == nil
+            && version.failThreshold == nil
+    }
+
+    /// The background half of a fit (worker thread, no database): the job's inspector, then
+    /// every image encoded once and the few-shot parts built — the one place a fit encodes.
+    static func fit(_ job: FewShotFitJob, progress: (Int, Int) throws -> Void) throws -> FitOutput {
+        let tokenizer = job.tokenizer
+        let inspector: Inspector
+        switch job.target {
+        case .newVersion:
+            inspector = try Inspector(model: job.base.model, configuration: job.base.configuration, tokenizer: tokenizer)
+        case let .refitParts(version):
+            inspector = try Self.inspector(job.base.model, configuration: job.base.configuration, tokenizer: tokenizer,
+                                           version: version)
+        }
+        let model = try FewShotModel.build(inspector: inspector, images: job.images, settings: job.settings,
+                                           unlabelled: job.unlabelled, progress: progress)
+        return try FitOutput(inspector: inspector, model: model)
+    }
+
+    /// The loop half of a fit: stores the parts (a new active version, or the refitted blobs of
+    /// the job's version) and returns the station running them.
+    func install(_ job: FewShotFitJob, output: FitOutput, now: Double) throws -> StationRuntime {
+        for skipped in output.model?.skipped.prefix(5) ?? [] {
+            logger.warning("labeled image not used: \(skipped.reason)", metadata: ["inspection.path": "\(skipped.path)"])
+        }
+        return try install(job.base, target: job.target, labels: job.labels, output: output, now: now)
+    }
+
+    private func install(_ base: Base, target: FewShotFitJob.Target, labels: [Label], output: FitOutput,
+                         now: Double) throws -> StationRuntime {
+        let name = base.station.name
+        let model = output.model
+        switch target {
+        case let .refitParts(version):
+            guard let model else { return finish(base, inspector: output.inspector, fewShot: nil, versionID: version.id) }
+            try store.updateVersionParts(id: version.id, memoryBank: output.memoryBank, classifier: output.classifierJSON,
+                                         thresholds: model.thresholds)
+            logger.info("few-shot parts refitted", metadata: ["version.id": "\(version.id)", "fewshot.good": "\(model.goodCount)",
+                                                              "fewshot.defect": "\(model.defectCount)"])
+            return finish(base, inspector: output.inspector, fewShot: model, versionID: version.id)
+        case let .newVersion(reason):
+            let ids = model == nil ? [] : labels.map(\.id).sorted()
+            let record = ModelVersionRecord(
+                station: name, base: base.id, status: .active, source: .configured,
+                parentID: try store.activeVersion(station: name)?.id, createdAt: now, activatedAt: now,
+                memoryBank: output.memoryBank, classifier: output.classifierJSON,
+                reviewThreshold: model?.thresholds?.review, failThreshold: model?.thresholds?.fail,
+                thresholdMethod: model?.thresholds?.method, trainingLabelIDs: ids,
+                decision: "configured: \(output.inspector.textSource)" + (model.map { ", few-shot \($0.calibrationNote)" } ?? ""),
+                note: reason)
+            let id = try store.insertVersion(record, retireReason: reason)
+            logger.info("model version created", metadata: [
+                "inspection.station": "\(name)", "version.id": "\(id)", "version.source": "configured",
+                "version.reason": "\(reason)", "fewshot.good": "\(model?.goodCount ?? 0)",
+                "fewshot.defect": "\(model?.defectCount ?? 0)",
+            ])
+            return finish(base, inspector: output.inspector, fewShot: model, versionID: id)
+        }
     }
 
     /// The station running `version` (which must be for `base`).
-    func runtime(_ base: Base, version: ModelVersionRecord) throws -> StationRuntime {
+    /// With `refit: false` a version whose few-shot blobs were pruned runs without them (the
+    /// interim while the background fit restores them); `true` refits them here, synchronously
+    /// (a version switch made in the database, rare and bounded by that version's labels).
+    func runtime(_ base: Base, version: ModelVersionRecord, refit: Bool = true) throws -> StationRuntime {
         guard version.base == base.id else {
             throw DaemonError.version(id: version.id, problem: "was made for \(version.base), the station runs \(base.id)")
         }
         let inspector = try Self.inspector(base.model, configuration: base.configuration, tokenizer: tokenizer,
                                            version: version)
-        let model = try fewShotModel(version, inspector: inspector)
+        let model = try fewShotModel(version, inspector: inspector, refit: refit)
         return finish(base, inspector: inspector, fewShot: model, versionID: version.id)
     }
 
@@ -113,7 +210,7 @@ struct VersionLoader {
 
     /// The version's few-shot parts: from its blobs, else refitted on its label ids (and
     /// stored back), else none.
-    private func fewShotModel(_ version: ModelVersionRecord, inspector: Inspector) throws -> FewShotModel? {
+    private func fewShotModel(_ version: ModelVersionRecord, inspector: Inspector, refit: Bool) throws -> FewShotModel? {
         guard let fewShot, !version.trainingLabelIDs.isEmpty else { return nil }
         let labels = try store.labels(ids: version.trainingLabelIDs)
         let good = labels.filter { $0.kind == .good }.count
@@ -130,9 +227,9 @@ struct VersionLoader {
                                 goodCount: good, defectCount: labels.count - good,
                                 note: thresholds.map { "stored (\($0.method))" } ?? "not calibrated; using the configured thresholds")
         }
+        guard refit else { return nil }
         status("refitting few-shot parts of model version \(version.id) from \(labels.count) labels")
-        let images = labels.map { LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass) }
-        let model = try FewShotModel.build(inspector: inspector, images: images, settings: fewShot)
+        let model = try FewShotModel.build(inspector: inspector, images: Self.labeledImages(labels), settings: fewShot)
         try store.updateVersionParts(id: version.id, memoryBank: model.memory?.serialized(),
                                      classifier: try model.classifierJSON(), thresholds: model.thresholds)
         logger.info("few-shot parts refitted", metadata: ["version.id": "\(version.id)", "fewshot.good": "\(model.goodCount)",
@@ -140,8 +237,8 @@ struct VersionLoader {
         return model
     }
 
-    private func finish(_ base: Base, inspector: Inspector, fewShot: FewShotModel?, versionID: Int64) -> StationRuntime {
-        var label = "\(base.id)+v\(versionID)"
+    private func finish(_ base: Base, inspector: Inspector, fewShot: FewShotModel?, versionID: Int64?) -> StationRuntime {
+        var label = base.id + (versionID.map { "+v\($0)" } ?? "+zero-shot")
         if let fewShot { label += "+fs\(fewShot.goodCount)g\(fewShot.defectCount)d" }
         return StationRuntime(configuration: base.station, pipeline: StationPipeline(inspector: inspector, fewShot: fewShot),
                               modelVersion: label, versionID: versionID, action: base.action)

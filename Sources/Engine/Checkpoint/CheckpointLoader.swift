@@ -180,6 +180,7 @@ public struct CheckpointLoader {
             values = all
         }
         used.formUnion(source.names)
+        ProgressTick.tick()
         return try Tensor(shape: expected, values: values)
     }
 

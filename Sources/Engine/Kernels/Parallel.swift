@@ -13,8 +13,24 @@ enum Parallel {
     /// call keeps `forEachChunk` cheap.
     nonisolated(unsafe) static var cap = Int.max
 
-    /// Cores to split over.
-    static var cores: Int { min(processors, max(1, cap)) }
+    /// The calling thread's own cap (0: none), set by `ComputeBudget.withThreadLimit`: a
+    /// background fit in the daemon runs beside the scoring thread in the same process, so the
+    /// process-wide `cap` cannot tell them apart. Stored as the pointer's bit pattern.
+    static let threadCapKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The calling thread's cap, 0 when none is set.
+    static var threadCap: Int { Int(bitPattern: pthread_getspecific(threadCapKey)) }
+
+    /// Cores to split over: the process cap, lowered by the calling thread's cap.
+    static var cores: Int {
+        let process = min(processors, max(1, cap))
+        let local = threadCap
+        return local > 0 ? min(process, local) : process
+    }
 
     /// Calls `body` on disjoint sub-ranges covering 0..<count, concurrently when worthwhile.
     @inline(__always)

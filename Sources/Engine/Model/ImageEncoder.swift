@@ -116,6 +116,7 @@ public struct ImageEncoder: Sendable {
                 block.forward(x, rows: n, sequences: [0..<n], causal: false, scratch: scratch)
                 if taps.contains(layer) { tapped[layer] = project(x, rows: n, scratch: scratch) }
             }
+            ProgressTick.tick()
         }
         let embedding = project(x, rows: 1, scratch: scratch)
         let raw = projectRaw(x)

@@ -100,6 +100,7 @@ public struct TextEncoder: Sendable {
         for (index, block) in tower.blocks.enumerated() {
             if index >= 1 { injectDeepPrompts(batch, ranges: ranges, block: index, into: x) }
             block.forward(x, rows: rows, sequences: ranges, causal: true, scratch: scratch)
+            ProgressTick.tick()
         }
         let e = tower.embedDim
         return ranges.map { range in

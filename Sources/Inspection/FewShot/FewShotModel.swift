@@ -26,17 +26,32 @@ public struct FewShotModel: Sendable {
     /// fits the classifier on the labeled defects, and calibrates thresholds on leave-one-out
     /// scores of the good images (a good image's own patches never score it) and the scores of
     /// the defects.
-    public static func build(inspector: Inspector, images: [LabeledImage], settings: FewShotSettings) throws -> FewShotModel {
+    ///
+    /// `unlabelled` are paths of recent images judged defective, encoded after the labels for
+    /// the zero-shot refinement (`settings.refineZeroShot`); an unreadable one is left out.
+    /// `progress(done, total)` runs after every image (labels first, then `unlabelled`); it may
+    /// throw to stop the build (a background fit being cancelled).
+    public static func build(inspector: Inspector, images: [LabeledImage], settings: FewShotSettings,
+                             unlabelled: [String] = [],
+                             progress: (_ done: Int, _ total: Int) throws -> Void = { _, _ in }) throws -> FewShotModel {
         var encoded = [(result: InspectionResult, label: LabeledImage)]()
         var skipped = [(path: String, reason: String)]()
-        for image in images {
+        let total = images.count + unlabelled.count
+        for (index, image) in images.enumerated() {
             do {
                 encoded.append((try inspector.inspect(file: image.path), image))
             } catch {
                 skipped.append((image.path, "\(error)"))
             }
+            try progress(index + 1, total)
         }
-        return try build(inspector: inspector, encoded: encoded, settings: settings, skipped: skipped)
+        var unlabelledResults = [InspectionResult]()
+        for (index, path) in unlabelled.enumerated() {
+            if let result = try? inspector.inspect(file: path) { unlabelledResults.append(result) }
+            try progress(images.count + index + 1, total)
+        }
+        return try build(inspector: inspector, encoded: encoded, settings: settings, skipped: skipped,
+                         unlabelled: unlabelledResults)
     }
 
     /// The same from results already computed (evaluation reuses one forward pass per image).

@@ -1,3 +1,4 @@
+import Engine
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,6 +29,7 @@ public enum ContentHash {
             let n = read(fd, base, chunkSize)
             if n > 0 {
                 hasher.update(UnsafeRawBufferPointer(start: base, count: n))
+                ProgressTick.tick() // a checkpoint's hash takes seconds; see ProgressTick
             } else if n == 0 {
                 break
             } else {

@@ -12,22 +12,31 @@ import Testing
         return Heartbeat(store: fx.store, notifier: notifier, clock: fx.clock, logger: fx.logger, configPath: fx.configPath)
     }
 
-    @Test func theWatchdogIsPingedAtHalfItsIntervalWithTheStatusLine() throws {
+    /// Pings are due at a quarter of WatchdogSec, so one unit of work between two checks cannot
+    /// stretch a gap past half of it; the status line goes out at half of it.
+    @Test func theWatchdogIsPingedAtAQuarterOfItsIntervalAndTheStatusLineAtHalf() throws {
         let fx = try PartsFixture()
         let listener = try DatagramListener(abstract: false)
         let h = Self.heartbeat(fx, listener: listener, watchdogSeconds: 4)
         h.progress = { (7, 3.5) }
         h.trainingJob = { 12 }
         #expect(h.watchdogPeriod == 2)
+        #expect(h.pingInterval == 1)
         h.pingWatchdogIfDue()
-        let first = try #require(listener.receive())
-        #expect(first.contains("WATCHDOG=1"))
-        fx.clock.advance(1)
+        var first = [String]()
+        while let d = listener.receive(timeoutMilliseconds: 200) { first.append(d) }
+        #expect(first.contains { $0.contains("WATCHDOG=1") }, "\(first)")
+        fx.clock.advance(0.5)
         h.pingWatchdogIfDue()
-        // Drain whatever the first ping sent (WATCHDOG and STATUS may be separate datagrams).
-        var afterOneSecond = [String]()
-        while let d = listener.receive(timeoutMilliseconds: 50) { afterOneSecond.append(d) }
-        #expect(!afterOneSecond.contains { $0.contains("WATCHDOG=1") }, "\(afterOneSecond)")
+        var afterHalf = [String]()
+        while let d = listener.receive(timeoutMilliseconds: 50) { afterHalf.append(d) }
+        #expect(afterHalf.isEmpty, "\(afterHalf)")
+        fx.clock.advance(0.5)
+        h.pingWatchdogIfDue()
+        var afterOne = [String]()
+        while let d = listener.receive(timeoutMilliseconds: 200) { afterOne.append(d) }
+        #expect(afterOne.contains { $0.contains("WATCHDOG=1") }, "\(afterOne)")
+        #expect(!afterOne.contains { $0.contains("STATUS=") }, "\(afterOne)")
         fx.clock.advance(1)
         h.pingWatchdogIfDue()
         var afterTwo = [String]()
@@ -36,11 +45,26 @@ import Testing
         #expect(afterTwo.contains { $0.contains("STATUS=processed 7, queue 0, 3.5 img/min, training job 12") }, "\(afterTwo)")
     }
 
+    /// `LoopPulse`'s ping from inside engine work: WATCHDOG=1 alone, on the same schedule.
+    @Test func pingOnlySendsTheWatchdogAndSharesTheSchedule() throws {
+        let fx = try PartsFixture()
+        let listener = try DatagramListener(abstract: false)
+        let h = Self.heartbeat(fx, listener: listener, watchdogSeconds: 4)
+        h.pingOnlyIfDue()
+        #expect(listener.receive() == "WATCHDOG=1")
+        fx.clock.advance(0.5)
+        h.pingWatchdogIfDue()
+        var sent = [String]()
+        while let d = listener.receive(timeoutMilliseconds: 100) { sent.append(d) }
+        #expect(!sent.contains { $0.contains("WATCHDOG=1") }, "\(sent)")
+        #expect(sent.contains { $0.hasPrefix("STATUS=") }, "the status line was not sent yet: \(sent)")
+    }
+
     @Test func pollNeverSleepsPastTheNextPingAndShortensWhileFilesSettle() throws {
         let fx = try PartsFixture()
         let listener = try DatagramListener(abstract: false)
-        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 4).pollTimeout(settling: false) == 2000)
-        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 60).pollTimeout(settling: false) == 5000)
+        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 4).pollTimeout(settling: false) == 1000)
+        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 60).pollTimeout(settling: false) == 2500)
         #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 60).pollTimeout(settling: true) == 500)
     }
 

@@ -44,7 +44,9 @@ final class PartsFixture {
     }
 
     /// Writes the configuration; `stations` adds `[[station]]` tables after the first one.
-    func writeConfig(after: String = "keep", stations extra: String = "", fewShot: Bool = false) throws {
+    /// `fewShotKeys` go into `[fewshot]` (and may open `[fewshot.classes]`).
+    func writeConfig(after: String = "keep", stations extra: String = "", fewShot: Bool = false,
+                     fewShotKeys: String = "") throws {
         let fx = Self.fixtures
         let m = try Self.modelSettings()
         let move = after == "move" ? "move_to = \"\(done.path)\"\n" : ""
@@ -61,6 +63,7 @@ final class PartsFixture {
             fail = 0.6
             [fewshot]
             enabled = \(fewShot)
+            \(fewShotKeys)
             [[station]]
             name = "line1"
             folder = "\(watch.path)"

@@ -26,7 +26,7 @@ import Testing
         let registry = try fx.registry()
         let first = try #require(registry["line1"])
         // A second version of the same base, activated as inspectctl would.
-        var copy = try fx.store.version(id: first.versionID)
+        var copy = try fx.store.version(id: try #require(first.versionID))
         copy.id = 0
         copy.status = .candidate
         copy.note = "test copy"

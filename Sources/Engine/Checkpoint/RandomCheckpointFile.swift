@@ -1,12 +1,14 @@
-import Engine
 import Foundation
 
-/// Writes a random fp16 checkpoint of `architecture` in open_clip naming with its config file
-/// beside it, as a real ViT-L/14@336 download would look (856 MB): weights are made at bench
-/// time, never committed or downloaded.
-enum RandomCheckpoint {
-    static func write(_ a: CLIPArchitecture, to path: String) throws {
-        var bits = RandomBits(seed: 2024)
+/// Writes a random fp16 checkpoint of an architecture in open_clip naming with its
+/// `config.json` beside it, as a real download would look (ViT-B/16 ≈ 300 MB, ViT-L/14@336
+/// ≈ 856 MB): full-size weights are made at test or benchmark time, never committed or
+/// downloaded. In Engine (checkpoints are its files) so tests reach it without the
+/// `engine-bench` executable.
+public enum RandomCheckpointFile {
+    /// Writes `path` and `config.json` in its folder; deterministic per `seed`.
+    public static func write(_ a: CLIPArchitecture, to path: String, seed: UInt64 = 2024) throws {
+        var bits = RandomBits(seed: seed)
         var entries = [SafeTensorsWriter.Entry]()
         func add(_ name: String, _ shape: [Int], std: Float = 0.02, mean: Float = 0) {
             let count = shape.reduce(1, *)
@@ -66,7 +68,7 @@ enum RandomCheckpoint {
 }
 
 /// xorshift64*: cheap uniform values for hundreds of millions of weights.
-struct RandomBits {
+private struct RandomBits {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed | 1 }
