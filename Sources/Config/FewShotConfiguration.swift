@@ -25,6 +25,12 @@ public struct FewShotConfiguration: Sendable, Equatable {
     /// `refine_zero_shot`: refine the description vectors on unlabelled defect images (InMaP).
     public var refineZeroShot = false
 
+    /// `max_labels_per_class`: fit on at most this many newest good and newest defect labels.
+    public var maxLabelsPerClass = 64
+    /// `encoding_cache_mb`: cap of the encoding cache beside the database (`encodings/`),
+    /// shared by refits and retraining; 0 turns it off.
+    public var encodingCacheMB = 1024
+
     /// Defaults.
     public init() {}
 
@@ -35,6 +41,7 @@ public struct FewShotConfiguration: Sendable, Equatable {
             maxPatchesPerLayer: coresetPatches, classes: classes, confidenceFloor: confidenceFloor,
             coverage: coverage, reviewFalseRejectRate: reviewFalseRejectRate, failFalseRejectRate: failFalseRejectRate)
         settings.refineZeroShot = refineZeroShot
+        settings.maxLabelsPerClass = maxLabelsPerClass
         return settings
     }
 }

@@ -138,8 +138,10 @@ final class StationRegistry {
     }
 
     private func versionLoader(_ config: InspectdConfiguration, tokenizer: CLIPTokenizer) throws -> VersionLoader {
-        VersionLoader(store: store, tokenizer: tokenizer,
-                      fewShot: config.fewShot.enabled ? try config.fewShot.settings() : nil, logger: logger)
+        var loader = VersionLoader(store: store, tokenizer: tokenizer,
+                                   fewShot: config.fewShot.enabled ? try config.fewShot.settings() : nil, logger: logger)
+        loader.inputs = LabelInputs(configuration: config)
+        return loader
     }
 
     /// `station_calibration` for `inspectctl status`: what the station's version calibrated.

@@ -17,6 +17,8 @@ struct VersionLoader {
     let fewShot: FewShotSettings?
     let logger: Logger
     var status: (String) -> Void = { _ in }
+    /// Evidence folder and encoding cache; nil reads labels from their paths and encodes all.
+    var inputs: LabelInputs?
 
     /// What a station is built on: loaded weights, inspector settings and the base id.
     struct Base {
@@ -36,7 +38,8 @@ struct VersionLoader {
         if let active = try store.activeVersion(station: name), active.base == base.id {
             var stale = false
             if active.source == .configured, fewShot != nil {
-                stale = try store.currentLabelIDs(station: name) != active.trainingLabelIDs.sorted()
+                stale = try store.currentLabelIDs(station: name, newestPerClass: fewShot?.maxLabelsPerClass)
+                    != active.trainingLabelIDs.sorted()
             }
             if !stale { return try runtime(base, version: active) }
             return try configuredVersion(base, reason: "labels changed since version \(active.id)", now: now)
@@ -54,11 +57,13 @@ struct VersionLoader {
         var model: FewShotModel?
         var ids = [Int64]()
         if let fewShot {
-            let labels = try store.trainingLabels(station: name)
+            let labels = try store.trainingLabels(station: name, newestPerClass: fewShot.maxLabelsPerClass)
             if !labels.isEmpty {
                 status("learning from \(labels.count) labels for station \(name)")
-                let images = labels.map { LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass) }
-                let built = try FewShotModel.build(inspector: inspector, images: images, settings: fewShot)
+                let cache = inputs?.cache(baseID: base.id, logger: logger)
+                let built = try FewShotModel.build(inspector: inspector, images: images(labels), settings: fewShot,
+                                                   cache: cache)
+                inputs?.report(cache, logger: logger, metadata: ["inspection.station": "\(name)"])
                 for skipped in built.skipped.prefix(5) {
                     logger.warning("labeled image not used: \(skipped.reason)", metadata: ["inspection.path": "\(skipped.path)"])
                 }
@@ -131,13 +136,20 @@ struct VersionLoader {
                                 note: thresholds.map { "stored (\($0.method))" } ?? "not calibrated; using the configured thresholds")
         }
         status("refitting few-shot parts of model version \(version.id) from \(labels.count) labels")
-        let images = labels.map { LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass) }
-        let model = try FewShotModel.build(inspector: inspector, images: images, settings: fewShot)
+        let cache = inputs?.cache(baseID: version.base, logger: logger)
+        let model = try FewShotModel.build(inspector: inspector, images: images(labels), settings: fewShot, cache: cache)
+        inputs?.report(cache, logger: logger, metadata: ["version.id": "\(version.id)"])
         try store.updateVersionParts(id: version.id, memoryBank: model.memory?.serialized(),
                                      classifier: try model.classifierJSON(), thresholds: model.thresholds)
         logger.info("few-shot parts refitted", metadata: ["version.id": "\(version.id)", "fewshot.good": "\(model.goodCount)",
                                                           "fewshot.defect": "\(model.defectCount)"])
         return model
+    }
+
+    private func images(_ labels: [Label]) -> [LabeledImage] {
+        inputs?.images(labels) ?? labels.map {
+            LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass, contentHash: $0.contentHash)
+        }
     }
 
     private func finish(_ base: Base, inspector: Inspector, fewShot: FewShotModel?, versionID: Int64) -> StationRuntime {

@@ -25,13 +25,16 @@ public struct FewShotModel: Sendable {
     /// Encodes every labeled image once with `inspector`, builds the bank from the good ones,
     /// fits the classifier on the labeled defects, and calibrates thresholds on leave-one-out
     /// scores of the good images (a good image's own patches never score it) and the scores of
-    /// the defects.
-    public static func build(inspector: Inspector, images: [LabeledImage], settings: FewShotSettings) throws -> FewShotModel {
+    /// the defects. Each image is read from its evidence copy or its path (only if the bytes
+    /// are still the labelled ones, see `LabeledImage.readBytes`); with `cache` (built on the
+    /// same base as `inspector`) an image encoded before is not encoded again.
+    public static func build(inspector: Inspector, images: [LabeledImage], settings: FewShotSettings,
+                             cache: EncodingCache? = nil) throws -> FewShotModel {
         var encoded = [(result: InspectionResult, label: LabeledImage)]()
         var skipped = [(path: String, reason: String)]()
         for image in images {
             do {
-                encoded.append((try inspector.inspect(file: image.path), image))
+                encoded.append((try image.inspect(with: inspector, cache: cache), image))
             } catch {
                 skipped.append((image.path, "\(error)"))
             }
