@@ -3,7 +3,8 @@ import Inspection
 
 extension ConfigParser {
     static let fewShotKeys = ["enabled", "zero_shot_weight", "memory_weight", "coreset_patches", "confidence_floor",
-                              "coverage", "review_false_reject_rate", "fail_false_reject_rate", "refine_zero_shot", "refine_window", "classes"]
+                              "coverage", "review_false_reject_rate", "fail_false_reject_rate", "refine_zero_shot", "refine_window", "classes",
+                              "max_labels_per_class", "encoding_cache_mb"]
 
     /// `[fewshot]` and `[fewshot.classes]`.
     static func fewShotConfiguration(_ top: ConfigTable) throws -> FewShotConfiguration {
@@ -26,6 +27,14 @@ extension ConfigParser {
         }
         guard c.zeroShotWeight + c.memoryWeight > 0 else {
             throw f.error("memory_weight", "zero_shot_weight and memory_weight must not both be 0")
+        }
+        if let v = try f.int("max_labels_per_class") {
+            guard (1...100_000).contains(v) else { throw f.error("max_labels_per_class", "must be between 1 and 100000") }
+            c.maxLabelsPerClass = v
+        }
+        if let v = try f.int("encoding_cache_mb") {
+            guard (0...(1 << 30)).contains(v) else { throw f.error("encoding_cache_mb", "must be 0 (no cache) or a size in MiB") }
+            c.encodingCacheMB = v
         }
         if let v = try f.int("coreset_patches") {
             guard v >= 1 else { throw f.error("coreset_patches", "must be at least 1") }

@@ -5,13 +5,14 @@ import TOMLKit
 /// without touching the disk. Errors are thrown at the first problem, in file order where
 /// TOML keeps one, so the operator fixes one clear thing at a time.
 enum ConfigParser {
-    static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "station"]
+    static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "evidence",
+                          "station"]
     static let modelKeys = ["path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                             "dpam_first_block", "score", "sigma", "max_pixels"]
     static let thresholdKeys = ["review", "fail"]
     static let retentionKeys = ["verdict_days", "map_days"]
     static let stationKeys = ["name", "folder", "recursive", "patterns", "product", "after", "move_to",
-                              "review", "fail", "follow_symlinks"]
+                              "review", "fail", "follow_symlinks", "keep_evidence"]
 
     static let inputSizeRange = 8...4096
 
@@ -32,6 +33,7 @@ enum ConfigParser {
                                                   thresholds: global.thresholds, retention: retention,
                                                   stations: stations)
         configuration.fewShot = fewShot
+        configuration.evidence = try evidenceSettings(top)
         if let interval = try top.double("rescan_interval") {
             guard interval >= 1 && interval <= 3600 else {
                 throw top.error("rescan_interval", ConfigValueText.number(interval), "must be between 1 and 3600 seconds")
@@ -228,6 +230,7 @@ enum ConfigParser {
         var station = StationConfiguration(name: name, folder: folder)
         station.recursive = try s.bool("recursive") ?? false
         station.followSymlinks = try s.bool("follow_symlinks") ?? false
+        station.keepEvidence = try evidenceReasons(s, "keep_evidence")
 
         if let patterns = try s.strings("patterns") {
             guard !patterns.isEmpty else {

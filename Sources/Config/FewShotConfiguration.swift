@@ -32,6 +32,12 @@ public struct FewShotConfiguration: Sendable, Equatable {
     /// Upper bound of `refine_window`.
     public static let maxRefineWindow = 10_000
 
+    /// `max_labels_per_class`: fit on at most this many newest good and newest defect labels.
+    public var maxLabelsPerClass = 64
+    /// `encoding_cache_mb`: cap of the encoding cache beside the database (`encodings/`),
+    /// shared by refits and retraining; 0 turns it off.
+    public var encodingCacheMB = 1024
+
     /// Defaults.
     public init() {}
 
@@ -42,6 +48,7 @@ public struct FewShotConfiguration: Sendable, Equatable {
             maxPatchesPerLayer: coresetPatches, classes: classes, confidenceFloor: confidenceFloor,
             coverage: coverage, reviewFalseRejectRate: reviewFalseRejectRate, failFalseRejectRate: failFalseRejectRate)
         settings.refineZeroShot = refineZeroShot
+        settings.maxLabelsPerClass = maxLabelsPerClass
         return settings
     }
 }

@@ -24,6 +24,8 @@ public struct InspectdConfiguration: Sendable, Equatable {
     public var fewShot = FewShotConfiguration()
     /// `[retrain]`: prompt retraining from labels, model versions, promotion.
     public var retrain = RetrainConfiguration()
+    /// `[evidence]`: image bytes kept for labels (and chosen verdicts), size cap, retention.
+    public var evidence = EvidenceSettings()
     /// Seconds between rescans of folders that inotify could not watch (limit, permission).
     public var rescanInterval: Double = 30
 
@@ -56,6 +58,11 @@ public struct InspectdConfiguration: Sendable, Equatable {
             throw ConfigError.unreadable(file: path, reason: error.reason)
         }
         return try parse(toml: text, file: path)
+    }
+
+    /// What `station` keeps in the evidence folder: its `keep_evidence`, else `[evidence] keep`.
+    public func keptEvidence(for station: StationConfiguration) -> Set<EvidenceReason> {
+        station.keepEvidence ?? evidence.keep
     }
 
     /// The station's own thresholds, or the global ones.

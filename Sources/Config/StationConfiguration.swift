@@ -25,6 +25,8 @@ public struct StationConfiguration: Sendable, Equatable {
     /// anything the daemon may read (`/etc/shadow`). On, a link is still only read when its
     /// target lies inside the station folder.
     public var followSymlinks = false
+    /// `keep_evidence`: whose bytes go to the evidence folder (labelled always); nil = `[evidence] keep`.
+    public var keepEvidence: Set<EvidenceReason>?
 
     public init(name: String, folder: String, recursive: Bool = false,
                 patterns: [String] = StationConfiguration.defaultPatterns, product: String? = nil,

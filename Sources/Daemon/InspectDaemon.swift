@@ -77,7 +77,7 @@ public final class InspectDaemon {
             p.heartbeat.update("running")
             try p.discovery.scanAll(reason: "start-up")
             p.processor.retryFailedAfterProcessing()
-            p.retention.applyIfDue(configuration.retention, force: true)
+            p.retention.applyIfDue(configuration.retention, evidence: configuration.evidence, force: true)
             pulse.heartbeat = p.heartbeat
             notifier.ready(status: p.heartbeat.statusLine())
             logger.info("inspectd ready", metadata: [
@@ -112,6 +112,7 @@ public final class InspectDaemon {
                                   })
         processor.rediscover = { [unowned discovery] in discovery.discover($0) }
         processor.checkDatabase = { try database.check() }
+        processor.evidence = EvidenceStore(databasePath: configuration.database)
         let health = StoreHealth(store: store, clock: clock, logger: logger)
         processor.health = health
         discovery.health = health
@@ -167,7 +168,7 @@ public final class InspectDaemon {
                 continue
             }
             p.heartbeat.beatIfDue()
-            p.retention.applyIfDue(configuration.retention)
+            p.retention.applyIfDue(configuration.retention, evidence: configuration.evidence)
             try waitForEvents(p)
         }
     }

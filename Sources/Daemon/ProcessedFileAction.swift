@@ -15,6 +15,13 @@ struct ProcessedFileAction {
     /// What `apply` says of a link it did not touch.
     static let linkLeftInPlace = "symbolic link left in place"
 
+    /// The destination named by a description `apply` returned for a move, else nil.
+    static func movedPath(_ description: String) -> String? {
+        description.hasPrefix(movedPrefix) ? String(description.dropFirst(movedPrefix.count)) : nil
+    }
+
+    private static let movedPrefix = "moved to "
+
     /// Performs the action; returns a description for the log, or throws on failure.
     func apply(path: String, state: InspectionState) throws -> String? {
         if case .keep = station.after { return nil }
@@ -29,7 +36,7 @@ struct ProcessedFileAction {
             guard unlink(path) == 0 else { throw Self.failure("unlink", path, errno) }
             return "deleted"
         case let .move(folder):
-            return "moved to \(try move(path, into: folder))"
+            return Self.movedPrefix + (try move(path, into: folder))
         }
     }
 

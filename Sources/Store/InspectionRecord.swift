@@ -50,6 +50,8 @@ public struct InspectionRecord: Sendable, Codable, Equatable {
     public var afterState: String?
     /// Why the move or delete failed.
     public var afterError: String?
+    /// Where `after = "move"` put the file (nil when it was not moved).
+    public var afterPath: String?
 
     // Set when error.
     /// InspectionError.kind, or ``VerdictStore/gaveUpErrorKind``.

@@ -158,12 +158,12 @@ extension VerdictStore {
         }
     }
 
-    /// Records what became of the file after its verdict: moved or deleted (`error` nil), or
-    /// the reason it was not.
-    public func recordAfterProcessing(id: Int64, error: String?) throws {
+    /// Records what became of the file after its verdict: moved (to `movedTo`) or deleted
+    /// (`error` nil), or the reason it was not.
+    public func recordAfterProcessing(id: Int64, error: String?, movedTo: String? = nil) throws {
         try write { db in
-            try db.execute(sql: "UPDATE inspections SET after_state = ?, after_error = ? WHERE id = ?",
-                           arguments: [error == nil ? "done" : "failed", error, id])
+            try db.execute(sql: "UPDATE inspections SET after_state = ?, after_error = ?, after_path = ? WHERE id = ?",
+                           arguments: [error == nil ? "done" : "failed", error, movedTo, id])
         }
     }
 

@@ -224,6 +224,23 @@ extension VerdictStore {
                 );
                 """)
         }
+        migrator.registerMigration("v7-evidence") { db in
+            // The image bytes kept for labels (and, per station, for review/fail verdicts) in
+            // the content-addressed evidence folder beside the database: one row per content,
+            // so retention can cap the folder without reading it. `after_path` is where
+            // `after = "move"` put the file, so a label given later still finds its bytes.
+            try db.execute(sql: """
+                CREATE TABLE evidence (
+                    content_hash TEXT PRIMARY KEY NOT NULL,
+                    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+                    reason TEXT NOT NULL CHECK (reason IN ('labelled', 'pass', 'review', 'fail')),
+                    stored_as TEXT NOT NULL CHECK (stored_as IN ('link', 'copy')),
+                    kept_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX evidence_by_age ON evidence (kept_at);
+                ALTER TABLE inspections ADD COLUMN after_path TEXT;
+                """)
+        }
         return migrator
     }
 

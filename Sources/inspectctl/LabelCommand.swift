@@ -150,6 +150,21 @@ struct LabelCommand: ParsableCommand {
         }
         let label = try db.addLabel(inspectionID: id, kind: labelKind, defectClass: defectClass, note: note, mask: maskPNG,
                                     author: LabelAuthor.current(), at: Date().timeIntervalSince1970)
+        // The judgement is recorded either way (history, audits); whether it can be learnt
+        // from depends on the scored bytes still being somewhere, which QA is told at once.
+        let images = InspectionBytes(databasePath: db.path)
+        if let found = images.find(record) {
+            do {
+                try images.keep(found, record: record, store: db)
+            } catch {
+                warn("label recorded, but its image was not kept as evidence (\(error)); it is learnt from only while "
+                     + "\(record.path) holds these bytes")
+            }
+        } else {
+            warn("label recorded, but its image cannot be found: \(images.missingReason(record)). Few-shot fitting and "
+                 + "retraining will skip it. To label images after the station moved or deleted them, keep their "
+                 + "evidence at verdict time (keep_evidence = [\"review\", \"fail\"])")
+        }
         var details: [String] = []
         if let defectClass = label.defectClass { details.append("class \(defectClass)") }
         if let defectPixels { details.append("mask \(defectPixels) defect px") }
@@ -164,6 +179,10 @@ struct LabelCommand: ParsableCommand {
         } else {
             print("  first label for this content")
         }
+    }
+
+    private func warn(_ message: String) {
+        FileHandle.standardError.write(Data("inspectctl: warning: \(message)\n".utf8))
     }
 
     /// The image size the mask must match: what the daemon recorded, else the file itself.

@@ -54,6 +54,7 @@ struct LabelImporter {
                     if try store.labelHistory(contentHash: contentHash).contains(where: { $0.id < label.id }) {
                         summary.superseded += 1
                     }
+                    keepEvidence(item.path, contentHash: contentHash, store: store)
                 }
                 summary.perClass[item.defectClass ?? item.kind.rawValue, default: 0] += 1
                 if mask != nil { summary.withMask += 1 }
@@ -66,6 +67,21 @@ struct LabelImporter {
                     warn("skipped \(item.path): \(Self.reason(error, path: item.path))")
                 }
             }
+        }
+    }
+
+    /// Keeps an imported image in the evidence folder (a hard link where possible: a dataset
+    /// folder is not rewritten by a camera), so the label survives the dataset being moved.
+    private func keepEvidence(_ path: String, contentHash: String, store: VerdictStore) {
+        let evidence = EvidenceStore(databasePath: store.path)
+        do {
+            let how = try evidence.keep(file: path, contentHash: contentHash, link: true)
+            var info = stat()
+            let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+            try store.recordEvidence(contentHash: contentHash, bytes: size, reason: .labelled, storedAs: how,
+                                     at: Date().timeIntervalSince1970)
+        } catch {
+            warn("\(path): label recorded, but the image was not kept as evidence (\(error)); it is learnt from only while this file holds these bytes")
         }
     }
 

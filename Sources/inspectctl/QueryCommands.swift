@@ -79,17 +79,24 @@ struct ShowCommand: ParsableCommand {
         guard let json = record.geometryJSON, let geometry = try? JSONDecoder().decode(InputGeometry.self, from: Data(json.utf8)) else {
             throw CLIFailure(InspectionError.notFound(what: "preprocessing geometry for inspection", id: record.id))
         }
-        let original: RGBImage
-        do {
-            original = try ImageDecoder().decode(file: record.path).image
-        } catch {
-            // The file may have been moved or deleted by the station's policy: draw on grey.
-            FileHandle.standardError.write(Data("inspectctl: original image unavailable (\(error)); drawing on grey\n".utf8))
-            original = RGBImage(width: geometry.originalWidth, height: geometry.originalHeight,
-                                pixels: [UInt8](repeating: 128, count: geometry.originalWidth * geometry.originalHeight * 3))
+        var original: RGBImage?
+        let images = InspectionBytes(databasePath: db.path)
+        var problem = images.missingReason(record)
+        if let found = images.find(record) {
+            do {
+                original = try ImageDecoder().decode(data: found.bytes, name: record.path).image
+            } catch {
+                problem = "\(error)"
+            }
         }
+        // Without the scored bytes (moved or deleted, nothing kept): draw on grey, never on other bytes.
+        if original == nil {
+            FileHandle.standardError.write(Data("inspectctl: original image unavailable (\(problem)); drawing on grey\n".utf8))
+        }
+        let background = original ?? RGBImage(width: geometry.originalWidth, height: geometry.originalHeight,
+                                              pixels: [UInt8](repeating: 128, count: geometry.originalWidth * geometry.originalHeight * 3))
         let caption = String(format: "#%lld %@ %.3f", record.id, record.verdict?.rawValue ?? record.state.rawValue, record.score ?? 0)
-        let image = OverlayRenderer().render(original: original, map: map, geometry: geometry, range: nil, caption: caption)
+        let image = OverlayRenderer().render(original: background, map: map, geometry: geometry, range: nil, caption: caption)
         try PNGEncoder.write(try PNGEncoder.encodeRGB8(image), to: path)
         print("overlay written to \(path)")
     }

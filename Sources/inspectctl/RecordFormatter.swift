@@ -30,6 +30,7 @@ struct RecordFormatter {
         if let version = r.versionID { d["version_id"] = version }
         // What became of the file (moved/deleted, or why not); absent while nothing was tried.
         if let after = r.afterState { d["after_state"] = after }
+        if let moved = r.afterPath { d["after_path"] = moved }
         if let reason = r.afterError { d["after_error"] = reason }
         return d
     }

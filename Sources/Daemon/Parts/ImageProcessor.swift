@@ -24,6 +24,8 @@ final class ImageProcessor {
     var checkDatabase: () throws -> Void = {}
     /// Where storage faults go to be waited out; nil records them as image errors (tests).
     var health: StoreHealth?
+    /// The evidence folder for verdicts a station keeps (`keep_evidence`); nil keeps none.
+    var evidence: EvidenceStore?
     /// Images finished (verdict or error) since start.
     private(set) var processed = 0
     private var throughput = Throughput()
@@ -70,6 +72,7 @@ final class ImageProcessor {
                 "verdict.ms": "\(String(format: "%.1f", judgement.result.timings.total * 1000))",
                 "verdict.defect": "\(judgement.defect?.className ?? "-")",
             ]) { $1 })
+            keepEvidence(station, item: item, bytes: bytes, verdict: judgement.verdict)
             outcome = .done
         } catch {
             // A full disk or a locked database is no fault of the image: it goes back to the
@@ -98,7 +101,9 @@ final class ImageProcessor {
         do {
             if let done = try station.action.apply(path: path, state: state) {
                 logger.debug("after processing: \(done)", metadata: ["inspection.path": "\(path)"])
-                if done != ProcessedFileAction.linkLeftInPlace { try? store.recordAfterProcessing(id: id, error: nil) }
+                if done != ProcessedFileAction.linkLeftInPlace {
+                    try? store.recordAfterProcessing(id: id, error: nil, movedTo: ProcessedFileAction.movedPath(done))
+                }
             }
         } catch {
             logger.error("after-processing action failed: \(error)", metadata: [
@@ -107,6 +112,31 @@ final class ImageProcessor {
             do { try store.recordAfterProcessing(id: id, error: "\(error)") } catch {
                 logger.warning("cannot record the after-processing failure: \(error)", metadata: ["inspection.id": "\(id)"])
             }
+        }
+    }
+
+    /// Keeps the image's bytes in the evidence folder when its station keeps this verdict —
+    /// now, before `after` moves or deletes it, so QA can still label it later. A station
+    /// that moves or deletes its files gets a hard link (no camera writes to that inode any
+    /// more); one that keeps them gets a copy of the bytes just scored, because a camera
+    /// rewriting the file in place would change a linked copy too. A failure costs only the
+    /// evidence, never the verdict.
+    private func keepEvidence(_ station: StationRuntime, item: InspectionRecord, bytes: [UInt8], verdict: Verdict) {
+        guard let evidence, let kept = registry.configuration?.keptEvidence(for: station.configuration),
+              kept.contains(EvidenceReason(verdict: verdict)) else { return }
+        do {
+            let how: EvidenceStore.Kept
+            if case .keep = station.configuration.after {
+                how = try evidence.keep(bytes: bytes, contentHash: item.contentHash)
+            } else {
+                how = try evidence.keep(file: item.path, contentHash: item.contentHash, link: true)
+            }
+            try store.recordEvidence(contentHash: item.contentHash, bytes: bytes.count, reason: EvidenceReason(verdict: verdict),
+                                     storedAs: how, at: clock.now)
+        } catch {
+            logger.warning("image not kept as evidence: \(error)", metadata: [
+                "inspection.path": "\(item.path)", "inspection.id": "\(item.id)",
+            ])
         }
     }
 

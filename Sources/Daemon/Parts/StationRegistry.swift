@@ -182,6 +182,7 @@ final class StationRegistry {
         var loader = VersionLoader(store: store, tokenizer: tokenizer,
                                    fewShot: config.fewShot.enabled ? try config.fewShot.settings() : nil, logger: logger)
         loader.refineWindow = config.fewShot.refineWindow
+        loader.inputs = LabelInputs(configuration: config)
         return loader
     }
 

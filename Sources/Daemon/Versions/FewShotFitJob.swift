@@ -23,6 +23,8 @@ struct FewShotFitJob: Sendable {
     /// Recent unlabelled images judged `fail`, for the zero-shot refinement (may be empty).
     let unlabelled: [String]
     let settings: FewShotSettings
+    /// Encodings of this base kept from earlier fits (nil: encode every image).
+    let cache: EncodingCache?
     /// The station's active version id in the database when the fit was planned: a different
     /// one later means someone activated a version meanwhile, and the fit is dropped.
     let activeAtPlan: Int64?

@@ -123,7 +123,11 @@ public struct RetrainWorker {
             ])
         }
         progress("encoding \(labels.count) labeled images")
-        let (examples, skipped) = PromptTuning.examples(inspector: activeInspector, labels: labels, shouldContinue: shouldContinue)
+        let inputs = LabelInputs(configuration: configuration)
+        let cache = inputs.cache(baseID: base.id, logger: logger)
+        let (examples, skipped) = PromptTuning.examples(inspector: activeInspector, labels: labels, cache: cache,
+                                                        image: inputs.evidence.labeledImage, shouldContinue: shouldContinue)
+        inputs.report(cache, logger: logger, metadata: ["training.job": "\(job.id)"])
         guard shouldContinue() else { return cancelled }
         for s in skipped.prefix(5) {
             logger.warning("labeled image not used for training: \(s.reason)", metadata: ["inspection.path": "\(s.path)"])

@@ -20,6 +20,8 @@ struct VersionLoader {
     /// `[fewshot] refine_window`: unlabelled `fail` images a fit refines the zero-shot classes on.
     var refineWindow = 64
     var status: (String) -> Void = { _ in }
+    /// Evidence folder and encoding cache; nil reads labels from their paths and encodes all.
+    var inputs: LabelInputs?
 
     /// What a station is built on: loaded weights, inspector settings and the base id.
     struct Base {
@@ -68,15 +70,16 @@ struct VersionLoader {
         let active = try store.activeVersion(station: name)
         if let active, active.base == base.id {
             if active.source == .configured, fewShot != nil,
-               try store.currentLabelIDs(station: name) != active.trainingLabelIDs.sorted() {
+               try store.currentLabelIDs(station: name, newestPerClass: fewShot?.maxLabelsPerClass)
+                   != active.trainingLabelIDs.sorted() {
                 return try newVersion(base, reason: "labels changed since version \(active.id)", now: now,
                                       interim: try runtime(base, version: active, refit: false), activeID: active.id)
             }
             if let fewShot, needsRefit(active) {
                 let labels = try store.labels(ids: active.trainingLabelIDs)
                 let job = FewShotFitJob(base: base, target: .refitParts(active), tokenizer: tokenizer, labels: labels,
-                                        images: Self.labeledImages(labels), unlabelled: [], settings: fewShot,
-                                        activeAtPlan: active.id)
+                                        images: images(labels), unlabelled: [], settings: fewShot,
+                                        cache: inputs?.cache(baseID: base.id, logger: logger), activeAtPlan: active.id)
                 return .fit(interim: try runtime(base, version: active, refit: false), job: job)
             }
             return .ready(try runtime(base, version: active))
@@ -89,7 +92,7 @@ struct VersionLoader {
     private func newVersion(_ base: Base, reason: String, now: Double, interim: StationRuntime?,
                             activeID: Int64?) throws -> Plan {
         let name = base.station.name
-        let labels = fewShot == nil ? [] : try store.trainingLabels(station: name)
+        let labels = try fewShot.map { try store.trainingLabels(station: name, newestPerClass: $0.maxLabelsPerClass) } ?? []
         guard let fewShot, !labels.isEmpty else {
             let inspector = try Inspector(model: base.model, configuration: base.configuration, tokenizer: tokenizer)
             let output = try FitOutput(inspector: inspector, model: nil)
@@ -100,17 +103,20 @@ struct VersionLoader {
             unlabelled = try store.recentUnlabelledFailures(station: name, limit: refineWindow)
         }
         let job = FewShotFitJob(base: base, target: .newVersion(reason: reason), tokenizer: tokenizer, labels: labels,
-                                images: Self.labeledImages(labels), unlabelled: unlabelled, settings: fewShot,
-                                activeAtPlan: activeID)
+                                images: images(labels), unlabelled: unlabelled, settings: fewShot,
+                                cache: inputs?.cache(baseID: base.id, logger: logger), activeAtPlan: activeID)
         let zeroShot = try interim ?? finish(base, inspector: Inspector(model: base.model, configuration: base.configuration,
                                                                         tokenizer: tokenizer),
                                              fewShot: nil, versionID: nil)
         return .fit(interim: zeroShot, job: job)
     }
 
-    /// Labels as the images the fit encodes: the one place label rows become image paths.
-    static func labeledImages(_ labels: [Label]) -> [LabeledImage] {
-        labels.map { LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass) }
+    /// Labels as the images the fit encodes — the evidence copy first (see `LabelInputs`): the
+    /// one place label rows become images.
+    private func images(_ labels: [Label]) -> [LabeledImage] {
+        inputs?.images(labels) ?? labels.map {
+            LabeledImage(path: $0.path, isDefect: $0.kind == .defect, defectClass: $0.defectClass, contentHash: $0.contentHash)
+        }
     }
 
     /// A version with label ids whose few-shot blobs were pruned.
@@ -132,13 +138,14 @@ struct VersionLoader {
                                            version: version)
         }
         let model = try FewShotModel.build(inspector: inspector, images: job.images, settings: job.settings,
-                                           unlabelled: job.unlabelled, progress: progress)
+                                           unlabelled: job.unlabelled, cache: job.cache, progress: progress)
         return try FitOutput(inspector: inspector, model: model)
     }
 
     /// The loop half of a fit: stores the parts (a new active version, or the refitted blobs of
     /// the job's version) and returns the station running them.
     func install(_ job: FewShotFitJob, output: FitOutput, now: Double) throws -> StationRuntime {
+        inputs?.report(job.cache, logger: logger, metadata: ["inspection.station": "\(job.station)"])
         for skipped in output.model?.skipped.prefix(5) ?? [] {
             logger.warning("labeled image not used: \(skipped.reason)", metadata: ["inspection.path": "\(skipped.path)"])
         }
@@ -229,7 +236,9 @@ struct VersionLoader {
         }
         guard refit else { return nil }
         status("refitting few-shot parts of model version \(version.id) from \(labels.count) labels")
-        let model = try FewShotModel.build(inspector: inspector, images: Self.labeledImages(labels), settings: fewShot)
+        let cache = inputs?.cache(baseID: version.base, logger: logger)
+        let model = try FewShotModel.build(inspector: inspector, images: images(labels), settings: fewShot, cache: cache)
+        inputs?.report(cache, logger: logger, metadata: ["version.id": "\(version.id)"])
         try store.updateVersionParts(id: version.id, memoryBank: model.memory?.serialized(),
                                      classifier: try model.classifierJSON(), thresholds: model.thresholds)
         logger.info("few-shot parts refitted", metadata: ["version.id": "\(version.id)", "fewshot.good": "\(model.goodCount)",

@@ -14,4 +14,15 @@ public struct ImageEncoding: Sendable {
     public let gridRows: Int
     /// Patch grid columns.
     public let gridColumns: Int
+
+    /// The parts of an encoding made elsewhere (an encoding cache reading one back).
+    public init(imageEmbedding: [Float], classFeature: [Float], patchTokens: [Tensor], taps: [Int], gridRows: Int,
+                gridColumns: Int) {
+        self.imageEmbedding = imageEmbedding
+        self.classFeature = classFeature
+        self.patchTokens = patchTokens
+        self.taps = taps
+        self.gridRows = gridRows
+        self.gridColumns = gridColumns
+    }
 }

@@ -25,21 +25,23 @@ public struct FewShotModel: Sendable {
     /// Encodes every labeled image once with `inspector`, builds the bank from the good ones,
     /// fits the classifier on the labeled defects, and calibrates thresholds on leave-one-out
     /// scores of the good images (a good image's own patches never score it) and the scores of
-    /// the defects.
+    /// the defects. Each image is read from its evidence copy or its path (only if the bytes
+    /// are still the labelled ones, see `LabeledImage.readBytes`); with `cache` (built on the
+    /// same base as `inspector`) an image encoded before is not encoded again.
     ///
     /// `unlabelled` are paths of recent images judged defective, encoded after the labels for
     /// the zero-shot refinement (`settings.refineZeroShot`); an unreadable one is left out.
     /// `progress(done, total)` runs after every image (labels first, then `unlabelled`); it may
     /// throw to stop the build (a background fit being cancelled).
     public static func build(inspector: Inspector, images: [LabeledImage], settings: FewShotSettings,
-                             unlabelled: [String] = [],
+                             unlabelled: [String] = [], cache: EncodingCache? = nil,
                              progress: (_ done: Int, _ total: Int) throws -> Void = { _, _ in }) throws -> FewShotModel {
         var encoded = [(result: InspectionResult, label: LabeledImage)]()
         var skipped = [(path: String, reason: String)]()
         let total = images.count + unlabelled.count
         for (index, image) in images.enumerated() {
             do {
-                encoded.append((try inspector.inspect(file: image.path), image))
+                encoded.append((try image.inspect(with: inspector, cache: cache), image))
             } catch {
                 skipped.append((image.path, "\(error)"))
             }

@@ -17,6 +17,10 @@ public struct FewShotSettings: Sendable {
     /// Refine the zero-shot class vectors on unlabelled defect images (`ZeroShotRefinement`)
     /// before fitting the classifier, when `FewShotModel.build` is given some.
     public var refineZeroShot = false
+    /// At most this many of the newest good and of the newest defect labels are fitted on
+    /// (`[fewshot] max_labels_per_class`), as retraining does: it bounds a fit's time and the
+    /// label query. The store applies it (`trainingLabels(station:newestPerClass:)`).
+    public var maxLabelsPerClass = 64
 
     /// Defaults: equal fusion, exact bank up to 20k patches per layer, 90% sets, 5%/1% rates.
     public init(fusion: FewShotFusion, maxPatchesPerLayer: Int? = 20_000, classes: [DefectClass] = [],

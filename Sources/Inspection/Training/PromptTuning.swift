@@ -28,21 +28,22 @@ public struct PromptTuning: Sendable {
         return labels.filter { keep.contains($0.id) }
     }
 
-    /// Encodes every labeled image with `inspector`. A file that is gone, unreadable or whose
-    /// content no longer matches its label is skipped with the reason; so is a bad mask.
-    public static func examples(inspector: Inspector, labels: [Label],
+    /// Encodes every labeled image with `inspector`, reading it as `image` resolves it (the
+    /// evidence store's copy first; by default the label's path) and never other bytes than
+    /// the labelled ones; with `cache` (same base as `inspector`) an image encoded before is
+    /// not encoded again. An image that is gone everywhere, unreadable or whose content no
+    /// longer matches its label is skipped with the reason; so is a bad mask.
+    public static func examples(inspector: Inspector, labels: [Label], cache: EncodingCache? = nil,
+                                image: (Label) -> LabeledImage = { LabeledImage(path: $0.path, isDefect: $0.kind == .defect,
+                                                                               defectClass: $0.defectClass,
+                                                                               contentHash: $0.contentHash) },
                                 shouldContinue: () -> Bool = { true }) -> (examples: [TrainingExample], skipped: [(path: String, reason: String)]) {
         var examples = [TrainingExample]()
         var skipped = [(path: String, reason: String)]()
         for label in labels {
             guard shouldContinue() else { break }
             do {
-                let hash = try ContentHash.sha256(file: label.path)
-                guard hash == label.contentHash else {
-                    skipped.append((label.path, "content changed since it was labeled"))
-                    continue
-                }
-                let result = try inspector.inspect(file: label.path)
+                let result = try image(label).inspect(with: inspector, cache: cache)
                 var mask: [Float]?
                 if label.kind == .good {
                     mask = [Float](repeating: 0, count: result.geometry.inputSize * result.geometry.inputSize)

@@ -45,6 +45,7 @@ struct InspectionRow: Codable, FetchableRecord, PersistableRecord {
     var versionID: Int64?
     var afterState: String?
     var afterError: String?
+    var afterPath: String?
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
         case id, station, path, size, mtime, state, attempts, verdict, score
@@ -75,6 +76,7 @@ struct InspectionRow: Codable, FetchableRecord, PersistableRecord {
         case versionID = "version_id"
         case afterState = "after_state"
         case afterError = "after_error"
+        case afterPath = "after_path"
     }
 
     /// The caller's view; a state or verdict the schema should have prevented (a hand-edited
@@ -106,6 +108,7 @@ struct InspectionRow: Codable, FetchableRecord, PersistableRecord {
         record.versionID = versionID
         record.afterState = afterState
         record.afterError = afterError
+        record.afterPath = afterPath
         return record
     }
 }

@@ -2,15 +2,33 @@ import Inspection
 import GRDB
 
 extension VerdictStore {
-    /// The labels a station learns from: its own and those imported without a station.
-    public func trainingLabels(station: String) throws -> [Label] {
+    /// The labels a station learns from: its own and those imported without a station, oldest
+    /// first. With `newestPerClass`, only the newest that many good and the newest that many
+    /// defect labels (by creation time, then id), as `PromptTuning.selectLabels` picks them.
+    public func trainingLabels(station: String, newestPerClass: Int? = nil) throws -> [Label] {
         try read { db in
-            typealias Columns = LabelRow.CodingKeys
-            return try LabelRow
-                .filter(Columns.supersededAt == nil && (Columns.station == station || Columns.station == nil))
-                .order(Columns.createdAt, Columns.id)
-                .fetchAll(db).map { try $0.label(path: path) }
+            try LabelRow.fetchAll(db, sql: Self.trainingLabelSQL(columns: "*", newestPerClass: newestPerClass),
+                                  arguments: Self.trainingLabelArguments(station, newestPerClass))
+                .map { try $0.label(path: path) }
         }
+    }
+
+    /// Current labels of `station` (or without one); ranked per kind when capped.
+    private static func trainingLabelSQL(columns: String, newestPerClass: Int?) -> String {
+        let current = "superseded_at IS NULL AND (station = ? OR station IS NULL)"
+        guard newestPerClass != nil else {
+            return "SELECT \(columns) FROM labels WHERE \(current) ORDER BY created_at, id"
+        }
+        return """
+            SELECT \(columns) FROM (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY kind ORDER BY created_at DESC, id DESC) AS newest_rank
+                FROM labels WHERE \(current))
+            WHERE newest_rank <= ? ORDER BY created_at, id
+            """
+    }
+
+    private static func trainingLabelArguments(_ station: String, _ newestPerClass: Int?) -> StatementArguments {
+        newestPerClass.map { [station, max(1, $0)] } ?? [station]
     }
 
     /// Labels by id (superseded ones included), to refit a version on exactly what it was fitted on.
@@ -40,12 +58,11 @@ extension VerdictStore {
     }
 
     /// Current label ids of `station` (or without one), sorted, to tell whether a configured
-    /// version's few-shot parts are out of date.
-    public func currentLabelIDs(station: String) throws -> [Int64] {
+    /// version's few-shot parts are out of date; `newestPerClass` as in `trainingLabels`.
+    public func currentLabelIDs(station: String, newestPerClass: Int? = nil) throws -> [Int64] {
         try read { db in
-            try Int64.fetchAll(db, sql: """
-                SELECT id FROM labels WHERE superseded_at IS NULL AND (station = ? OR station IS NULL) ORDER BY id
-                """, arguments: [station])
+            try Int64.fetchAll(db, sql: Self.trainingLabelSQL(columns: "id", newestPerClass: newestPerClass),
+                               arguments: Self.trainingLabelArguments(station, newestPerClass)).sorted()
         }
     }
 }

@@ -32,6 +32,8 @@ final class QueryFixture: @unchecked Sendable {
     private(set) var ids: [String: Int64] = [:]
     /// Row a's image: a real 400x300 PNG.
     let imagePath: String
+    /// SHA-256 of the file at `imagePath`: row a names the bytes really there.
+    private(set) var imageHash = ""
     /// Row d's path: contains a comma and double quotes.
     let commaPath: String
     let geometry: InputGeometry
@@ -51,10 +53,11 @@ final class QueryFixture: @unchecked Sendable {
         geometry = InputGeometry(originalWidth: 400, originalHeight: 300, inputSize: 32, mode: .squash)
         geometryJSON = String(decoding: try JSONEncoder().encode(geometry), as: UTF8.self)
         try PNGEncoder.write(try PNGEncoder.encodeRGB8(Self.testImage(width: 400, height: 300)), to: imagePath)
+        imageHash = try ContentHash.sha256(file: imagePath)
         let map = try EncodedMap(try Self.blobMap(size: 32))
 
         let d = Self.day
-        try finish("a", "line-1", path: imagePath, at: d + 4200, .pass, 0.10, map: map)
+        try finish("a", "line-1", path: imagePath, hash: imageHash, at: d + 4200, .pass, 0.10, map: map)
         try finish("b", "line-1", at: d + 6600, .review, 0.60)
         try finish("c", "line-1", at: d + 7500, .fail, 0.90, map: map)
         try finish("d", "line-2", path: commaPath, at: d + 4800, .pass, 0.20)
@@ -92,16 +95,17 @@ final class QueryFixture: @unchecked Sendable {
 
     static func size(_ key: String) -> Int64 { 10_000 + Int64(key.unicodeScalars.first!.value) }
 
-    private func discover(_ key: String, _ station: String, path: String? = nil, at time: Double) throws -> Int64 {
+    private func discover(_ key: String, _ station: String, path: String? = nil, hash: String? = nil,
+                          at time: Double) throws -> Int64 {
         let file = DiscoveredFile(station: station, path: path ?? Self.path(key, station), size: Self.size(key),
-                                  mtime: time - 10, contentHash: Self.hash(key))
+                                  mtime: time - 10, contentHash: hash ?? Self.hash(key))
         guard let id = try store.recordDiscovered(file, at: time) else { throw FixtureError("\(key) already present") }
         return id
     }
 
-    private func finish(_ key: String, _ station: String, path: String? = nil, at time: Double, _ verdict: Verdict?,
-                        _ score: Double, map: EncodedMap? = nil) throws {
-        let id = try discover(key, station, path: path, at: time - 2)
+    private func finish(_ key: String, _ station: String, path: String? = nil, hash: String? = nil, at time: Double,
+                        _ verdict: Verdict?, _ score: Double, map: EncodedMap? = nil) throws {
+        let id = try discover(key, station, path: path, hash: hash, at: time - 2)
         guard try store.claimNext(at: time - 1)?.id == id else { throw FixtureError("\(key) not claimed next") }
         if let verdict {
             let stored = StoredVerdict(

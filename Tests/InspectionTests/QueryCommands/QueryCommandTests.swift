@@ -197,7 +197,7 @@ import Testing
             "discovered_at": TimeExpression.iso(a - 2)!, "started_at": TimeExpression.iso(a - 1)!,
             "finished_at": "2023-11-14T01:10:00.000Z", "decode_ms": "62.5", "preprocess_ms": "125.0",
             "encode_ms": "250.0", "score_ms": "500.0", "total_ms": "937.5", "size": "\(QueryFixture.size("a"))",
-            "mtime": "\(a - 2 - 10)", "content_hash": QueryFixture.hash("a"), "path": fx.imagePath,
+            "mtime": "\(a - 2 - 10)", "content_hash": fx.imageHash, "path": fx.imagePath,
             "original_width": "400", "original_height": "300", "error_kind": "-", "error": "-",
         ]
         for key in Self.showKeys {
