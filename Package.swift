@@ -31,7 +31,11 @@ let package = Package(
             name: "Engine",
             dependencies: ["CBLAS", "CZlib"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"),
-                        .copy("Resources/LICENSE-bpe-vocab.txt")]
+                        .copy("Resources/LICENSE-bpe-vocab.txt")],
+            // Optimised in debug builds too: unoptimised SIMD kernels are ~50x slower, which
+            // made a full-size model (the FullSizeEndToEnd tier) take minutes to encode its
+            // prompts. Results do not change (no fast-math either way).
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // libjpeg/libpng behind a C shim so that their setjmp/longjmp error handling never
         // crosses into Swift.
@@ -43,7 +47,10 @@ let package = Package(
         // The domain: decode, preprocess, score, few-shot, evaluation, training. No SQLite.
         .target(
             name: "Inspection",
-            dependencies: ["Engine", "CImageCodecs", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Engine", "CImageCodecs", .product(name: "Logging", package: "swift-log")],
+            // Optimised in debug builds too, like Engine: SHA-256 of a 300 MB checkpoint and the
+            // per-pixel preprocessing/scoring loops are otherwise minutes at full size.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // The SQLite database: the only target that imports GRDB.
         .target(
@@ -73,7 +80,7 @@ let package = Package(
         // Benchmarks; Daemon only for the training child's process priority.
         .executableTarget(
             name: "engine-bench",
-            dependencies: ["Engine", "Inspection", "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Engine", "Inspection", "Store", "Daemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(

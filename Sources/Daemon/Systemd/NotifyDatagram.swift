@@ -6,7 +6,28 @@ import Musl
 
 /// The sd_notify wire protocol done by hand, for a `NOTIFY_SOCKET` that is not the one in the
 /// process environment (libsystemd offers no call that takes the address as a parameter).
-enum NotifyDatagram {
+/// Also systemd's side of it, for tests and `engine-bench daemon` that stand in for systemd.
+public enum NotifyDatagram {
+    /// A datagram socket bound to the filesystem `path` (replacing a stale file), close-on-exec:
+    /// what systemd listens on. Nil with `errno` set when it cannot be made.
+    public static func receiver(path: String) -> Int32? {
+        guard let (address, length) = makeAddress(path), path.hasPrefix("/") else { return nil }
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var socketAddress = address
+        let bound = withUnsafePointer(to: &socketAddress) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
+        }
+        guard bound == 0 else {
+            let code = errno
+            close(fd)
+            errno = code
+            return nil
+        }
+        return fd
+    }
+
     /// Sends one datagram to a filesystem path ("/run/...") or an abstract address ("@name").
     /// Returns false for any other address form or any socket error; never throws.
     static func send(_ payload: [UInt8], to address: String) -> Bool {

@@ -172,6 +172,12 @@ import TestSupport
         let mark = h.notify.count
         h.signal(SIGHUP)
         #expect(h.notify.wait(for: "READY=1", after: mark, timeout: 60))
+        // The few-shot parts are fitted in the background after the reload; wait for them.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, try VerdictStore.openReadOnly(path: h.database).fewShotFit(station: "line1")?.state != .done {
+            usleep(100_000)
+        }
+        #expect(try VerdictStore.openReadOnly(path: h.database).fewShotFit(station: "line1")?.state == .done)
         try h.writeInPlace("after.png", try h.pngBytes())
         let after = try h.waitForFinished(7, timeout: 60).first { $0.path.hasSuffix("after.png") }
         let row = try #require(after)

@@ -86,17 +86,22 @@ final class DaemonHarness: @unchecked Sendable {
         try writeConfig(after: after, recursive: recursive)
     }
 
+    /// The `[model]` table's keys instead of the fixture's (e.g. a full-size checkpoint).
+    var modelSection: String?
+
     func writeConfig(after: String = "keep", recursive: Bool = true, extra: String = "", top: String = "") throws {
         let fx = fixtureDirectory
         let move = after == "move" ? "move_to = \"\(done.path)\"\n" : ""
-        let settings = try Self.modelSettings(of: fx)
+        let model = try modelSection ?? """
+            path = "\(fx.appendingPathComponent("model-openclip.safetensors").path)"
+            prompts = "\(fx.appendingPathComponent("prompts.safetensors").path)"
+            \(Self.modelSettings(of: fx))
+            """
         let text = """
             database = "\(database)"
             \(top)
             [model]
-            path = "\(fx.appendingPathComponent("model-openclip.safetensors").path)"
-            prompts = "\(fx.appendingPathComponent("prompts.safetensors").path)"
-            \(settings)
+            \(model)
             [thresholds]
             review = 0.4
             fail = 0.6

@@ -1,3 +1,4 @@
+import Daemon
 import Foundation
 import Glibc
 
@@ -10,10 +11,19 @@ final class NotifyListener: @unchecked Sendable {
     private final class Inbox: @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [String] = []
+        /// When each line arrived (monotonic seconds), parallel to `lines`.
+        private var times: [Double] = []
         private var stopped = false
 
-        func append(_ new: [String]) { lock.withLock { lines.append(contentsOf: new) } }
+        func append(_ new: [String]) {
+            let now = NotifyListener.monotonic()
+            lock.withLock {
+                lines.append(contentsOf: new)
+                times.append(contentsOf: new.map { _ in now })
+            }
+        }
         var all: [String] { lock.withLock { lines } }
+        var timed: [(time: Double, line: String)] { lock.withLock { Array(zip(times, lines)) } }
         var isStopped: Bool { lock.withLock { stopped } }
         func stop() { lock.withLock { stopped = true } }
     }
@@ -25,20 +35,8 @@ final class NotifyListener: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        unlink(path)
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw HarnessError("socket path too long") }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard r == 0 else { throw HarnessError("bind \(path): errno \(errno)") }
+        guard let bound = NotifyDatagram.receiver(path: path) else { throw HarnessError("bind \(path): errno \(errno)") }
+        fd = bound
         let (socket, inbox, drained) = (fd, inbox, drained)
         Thread {
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -70,6 +68,16 @@ final class NotifyListener: @unchecked Sendable {
 
     /// Number of assignments received so far (a cursor for `wait(after:)`).
     var count: Int { messages.count }
+
+    /// Every assignment with the time it arrived (`NotifyListener.monotonic()` seconds).
+    var timedMessages: [(time: Double, line: String)] { inbox.timed }
+
+    /// CLOCK_MONOTONIC in seconds, the clock of `timedMessages`.
+    static func monotonic() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
 
     deinit {
         inbox.stop()
