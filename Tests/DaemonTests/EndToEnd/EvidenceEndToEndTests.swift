@@ -9,7 +9,7 @@ import Testing
 /// folder, and the refit on reload, the retraining job and `inspectctl show --overlay` all
 /// still read the very bytes that were scored — from where `after = "move"` put them (linked
 /// into the evidence folder at label time) or from the evidence kept at verdict time
-/// (`keep_evidence`) when they were deleted.
+/// (`keep_evidence`) when they were deleted. `model export --images` writes those bytes too.
 @Suite(.serialized) struct EvidenceEndToEndTests {
     @Test func labelsMadeAfterAMoveAreAllUsed() throws {
         try run(after: "move", keep: nil)
@@ -72,6 +72,20 @@ import Testing
         #expect(job.state == .finished, "\(job.message ?? "-")")
         let candidate = try store.version(id: try #require(job.candidateID))
         #expect(Set(candidate.trainingLabelIDs + candidate.heldOutLabelIDs) == labelIDs)
+
+        // The export carries the very bytes each label names.
+        let export = h.root.appendingPathComponent("export").path
+        let (exportStatus, exportText) = try h.inspectctl(["model", "export", "\(refit.id)", export, "--images"])
+        #expect(exportStatus == 0 && !exportText.contains("warning"), "\(exportText)")
+        let labelsJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: export + "/labels.json")))
+        let exported = try #require(labelsJSON as? [[String: Any]])
+        #expect(exported.count == 16)
+        for entry in exported {
+            let file = try #require(entry["file"] as? String, "\(entry)")
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: export + "/" + file)))
+            #expect(ContentHash.sha256(bytes) == entry["content_hash"] as? String)
+            #expect(originals[try #require(entry["path"] as? String)] == bytes)
+        }
 
         // The overlay is drawn on the image that was scored, not on grey.
         let row = try #require(rows.first)
