@@ -23,12 +23,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Anything else: writing through a read-only store (SQLITE_READONLY too), a file that is
     /// not a verdict log, an unexpected SQLite code.
     case other(path: String, reason: String)
+    /// A file of the evidence folder beside the database (not the database itself) could not
+    /// be kept or does not hold the content it should; `path` names that file.
+    case evidence(path: String, reason: String)
 
     /// The database file the error is about.
     public var path: String {
         switch self {
         case let .locked(path, _), let .full(path, _), let .ioError(path, _), let .corrupt(path, _),
-             let .schemaTooNew(path, _), let .notFound(path, _), let .constraint(path, _), let .other(path, _):
+             let .schemaTooNew(path, _), let .notFound(path, _), let .constraint(path, _), let .other(path, _),
+             let .evidence(path, _):
             return path
         }
     }
@@ -37,7 +41,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public var reason: String {
         switch self {
         case let .locked(_, reason), let .full(_, reason), let .ioError(_, reason), let .corrupt(_, reason),
-             let .notFound(_, reason), let .constraint(_, reason), let .other(_, reason):
+             let .notFound(_, reason), let .constraint(_, reason), let .other(_, reason), let .evidence(_, reason):
             return reason
         case let .schemaTooNew(_, unknown):
             return "written by a newer inspectd (unknown schema migrations: \(unknown.joined(separator: ", "))); upgrade inspectd"
@@ -55,6 +59,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound: return "database_missing"
         case .constraint: return "database_constraint"
         case .other: return "database"
+        case .evidence: return "evidence"
         }
     }
 
@@ -64,6 +69,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .notFound(path, reason): return "\(path): database not found (\(reason))"
         case .locked: return "\(path): database is locked by another process; try again"
+        case let .evidence(path, reason): return "\(path): evidence: \(reason)"
         default: return "\(path): database error: \(reason)"
         }
     }

@@ -75,7 +75,7 @@ public struct EvidenceStore: Sendable {
     @discardableResult
     public func keep(bytes: [UInt8], contentHash: String) throws -> Kept {
         guard ContentHash.sha256(bytes) == contentHash else {
-            throw StoreError.other(path: path(for: contentHash), reason: "the bytes to keep do not hash to \(contentHash.prefix(12))")
+            throw StoreError.evidence(path: path(for: contentHash), reason: "the bytes to keep do not hash to \(contentHash.prefix(12))")
         }
         if contains(contentHash) { return .present }
         let (temporary, final) = try prepare(contentHash)
@@ -101,16 +101,16 @@ public struct EvidenceStore: Sendable {
             unlink(temporary)
         } else if link, ![EXDEV, EPERM, EMLINK, EACCES, ENOTSUP, EOPNOTSUPP].contains(errno) {
             let code = errno
-            throw StoreError.ioError(path: source, reason: "cannot link into \(directory): \(String(cString: strerror(code)))")
+            throw StoreError.evidence(path: source, reason: "cannot link into \(directory): \(String(cString: strerror(code)))")
         }
         let bytes: [UInt8]
         do {
             bytes = try Self.readAll(source)
         } catch {
-            throw StoreError.ioError(path: source, reason: "cannot read it to keep as evidence: \(error)")
+            throw StoreError.evidence(path: source, reason: "cannot read it to keep as evidence: \(error)")
         }
         guard ContentHash.sha256(bytes) == contentHash else {
-            throw StoreError.other(path: source, reason: "no longer holds content \(contentHash.prefix(12)); not kept as evidence")
+            throw StoreError.evidence(path: source, reason: "no longer holds content \(contentHash.prefix(12)); not kept as evidence")
         }
         try writeCopy(bytes, to: temporary)
         try commit(temporary, final)
@@ -128,13 +128,19 @@ public struct EvidenceStore: Sendable {
     private func prepare(_ contentHash: String) throws -> (temporary: String, final: String) {
         let final = path(for: contentHash)
         let folder = (final as NSString).deletingLastPathComponent
+        var parent = stat()
+        if stat(directory, &parent) != 0 {
+            // The state folder is made by systemd (StateDirectory=) or the database; be lenient elsewhere.
+            try? FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+        }
         for dir in [directory, folder] where mkdir(dir, 0o750) == 0 {
             chmod(dir, 0o750)
             if let owner { chown(dir, owner.uid, owner.gid) }
         }
         var info = stat()
         guard stat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw StoreError.ioError(path: folder, reason: "cannot create the evidence folder: \(String(cString: strerror(errno)))")
+            throw StoreError.evidence(path: folder, reason: "cannot create the evidence folder: \(String(cString: strerror(errno)))")
         }
         return ("\(folder)/.\(contentHash).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", final)
     }
@@ -142,7 +148,7 @@ public struct EvidenceStore: Sendable {
     private func writeCopy(_ bytes: [UInt8], to temporary: String) throws {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
         guard fd >= 0 else {
-            throw StoreError.ioError(path: temporary, reason: "cannot create: \(String(cString: strerror(errno)))")
+            throw StoreError.evidence(path: temporary, reason: "cannot create: \(String(cString: strerror(errno)))")
         }
         var failure: Int32 = 0
         var written = 0
@@ -159,7 +165,7 @@ public struct EvidenceStore: Sendable {
         close(fd)
         if failure != 0 {
             unlink(temporary)
-            throw StoreError.ioError(path: temporary, reason: "cannot write evidence: \(String(cString: strerror(failure)))")
+            throw StoreError.evidence(path: temporary, reason: "cannot write evidence: \(String(cString: strerror(failure)))")
         }
     }
 
@@ -168,7 +174,7 @@ public struct EvidenceStore: Sendable {
         guard rename(temporary, final) == 0 else {
             let code = errno
             unlink(temporary)
-            throw StoreError.ioError(path: final, reason: "cannot rename evidence into place: \(String(cString: strerror(code)))")
+            throw StoreError.evidence(path: final, reason: "cannot rename evidence into place: \(String(cString: strerror(code)))")
         }
         _ = Self.sync((final as NSString).deletingLastPathComponent)
     }

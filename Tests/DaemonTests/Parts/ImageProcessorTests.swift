@@ -1,6 +1,7 @@
 import Config
 @testable import Daemon
 import Foundation
+import Glibc
 import Inspection
 import Store
 import Testing
@@ -29,6 +30,34 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(FileManager.default.fileExists(atPath: fx.done.appendingPathComponent("part.png").path))
         #expect(processor.processed == 1)
+    }
+
+    /// `keep_evidence`: the scored bytes are kept before `after` runs — linked when the file
+    /// leaves the folder (move), copied when the camera may rewrite it in place (keep) — and
+    /// nothing is kept for a verdict the station does not list; a move records where it went.
+    @Test func keptVerdictsGoToTheEvidenceFolderBeforeTheFileLeaves() throws {
+        let all = #"keep_evidence = ["pass", "review", "fail"]"#
+        for (after, extra, expected) in [("move", all, 2), ("keep", all, 1), ("delete", "", 0)] {
+            let fx = try PartsFixture(after: after)
+            try fx.writeConfig(after: after, stations: extra)
+            let processor = ImageProcessor(store: fx.store, registry: try fx.registry(), clock: fx.clock, logger: fx.logger)
+            processor.evidence = EvidenceStore(databasePath: fx.store.path)
+            let path = try fx.writeImage("part.png")
+            let item = try Self.queued(fx, path)
+            try processor.process(item)
+            let evidence = try #require(processor.evidence)
+            let row = try #require(try fx.store.record(station: "line1", path: path, contentHash: item.contentHash))
+            var info = stat()
+            let kept = stat(evidence.path(for: item.contentHash), &info) == 0
+            #expect(kept == (expected > 0), "\(after)")
+            if kept {
+                #expect(Int(info.st_nlink) == expected && evidence.contains(item.contentHash), "\(after)")
+                #expect(try fx.store.evidenceTotals().files == 1)
+            } else {
+                #expect(try fx.store.evidenceTotals().files == 0)
+            }
+            #expect(row.afterPath == (after == "move" ? fx.done.appendingPathComponent("part.png").path : nil), "\(after)")
+        }
     }
 
     @Test func changedContentIsAnErrorAndTheNewContentIsQueuedAgain() throws {

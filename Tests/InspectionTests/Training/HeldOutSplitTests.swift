@@ -18,12 +18,7 @@ final class TrainingFixture: @unchecked Sendable {
     private init() throws {
         reference = try ReferenceFixture.load()
         let fx = reference
-        var config = InspectorConfiguration(modelPath: fx.path("model-openclip.safetensors"))
-        config.promptsPath = fx.path("prompts.safetensors")
-        config.inputSize = try fx.int("image_size")
-        config.featureLayers = try fx.ints("features_list")
-        config.dpamFirstBlock = DualPathSetting.anomalyCLIP(dpamLayer: try fx.int("dpam_layer"),
-                                                            layers: try fx.int("vision_layers")).firstBlock
+        let config = try fx.inspectorConfiguration()
         let inspector = try Inspector(configuration: config)
         self.inspector = inspector
         results = try (0..<3).map { seed in

@@ -12,6 +12,13 @@ import Glibc
 /// image re-encoded. The total size is capped: the least recently used entries (by mtime,
 /// which a hit refreshes) go first, whatever base they belong to.
 ///
+/// Patch tokens are stored in fp16 (half the bytes) when the inspector's image score is
+/// `cls`: the score then comes from the float32 class feature, and what the tokens feed — the
+/// memory-bank map and fused score — moves by at most `memory_weight` × 2^-10 (derivation and
+/// measurement in `EncodingCacheTests`). With `map_max` or `mean` the zero-shot score itself
+/// comes from the tokens through AnomalyCLIP's ×100 logit scale, where fp16 has no such small
+/// bound, so they are stored in float32.
+///
 /// One instance serves one fit at a time; a lock makes it safe to hand between threads.
 public final class EncodingCache: @unchecked Sendable {
     /// The cache folder (all bases).
@@ -80,7 +87,7 @@ public final class EncodingCache: @unchecked Sendable {
         let data = try bytes ?? image.readBytes(decoder: inspector.decoder)
         let result = try inspector.inspect(data: data, name: image.path)
         locked { counts.encodes += 1 }
-        store(result, name: name, hash: hash)
+        store(result, name: name, hash: hash, inspector: inspector)
         return result
     }
 
@@ -118,11 +125,17 @@ public final class EncodingCache: @unchecked Sendable {
         }
     }
 
-    private func store(_ result: InspectionResult, name: String, hash: String) {
+    /// Whether fp16 patch tokens keep every score within the documented bound (see above).
+    static func halfPrecision(_ result: InspectionResult, inspector: Inspector) -> Bool {
+        inspector.configuration.scoreMode == .cls
+    }
+
+    private func store(_ result: InspectionResult, name: String, hash: String, inspector: Inspector) {
         guard maxBytes > 0 else { return }
         let bytes: [UInt8]
         do {
-            bytes = try EncodingRecord(result: result, contentHash: hash, baseID: baseID).serialized()
+            bytes = try EncodingRecord(result: result, contentHash: hash, baseID: baseID,
+                                       halfPrecision: Self.halfPrecision(result, inspector: inspector)).serialized()
         } catch {
             locked { counts.lastWriteError = "\(error)" }
             return

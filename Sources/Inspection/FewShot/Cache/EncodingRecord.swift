@@ -6,14 +6,14 @@ import Foundation
 /// preprocessing geometry that masks are projected with.
 ///
 ///     "INSPENC1"  u32 version  u32 header length  header (JSON)  u64 payload length
-///     payload: image embedding f32, class feature f32, patch tokens f16 (taps × tokens × width)
+///     payload: image embedding f32, class feature f32, patch tokens f16 or f32 (taps × tokens × width)
 ///     u32 CRC-32 of everything before it
 ///
-/// Little endian. Patch tokens are stored as IEEE binary16: they are most of the bytes, and
-/// the memory-bank scores computed from them agree with the float32 ones to well within the
-/// tolerance `EncodingCacheTests` measures. The two small vectors stay float32. Anything
-/// that does not add up (magic, version, lengths, checksum, key, shapes) is rejected, so a
-/// truncated or damaged entry is re-encoded instead of being trusted.
+/// Little endian. Patch tokens are most of the bytes; they are stored as IEEE binary16 when
+/// `halfPrecision` (see `EncodingCache` for when that holds), else float32. The two small
+/// vectors always stay float32. Anything that does not add up (magic, version, lengths,
+/// checksum, key, shapes) is rejected, so a truncated or damaged entry is re-encoded instead
+/// of being trusted.
 struct EncodingRecord {
     static let magic: [UInt8] = Array("INSPENC1".utf8)
     static let version: UInt32 = 1
@@ -29,6 +29,8 @@ struct EncodingRecord {
         var width: Int
         var embeddingCount: Int
         var classFeatureCount: Int
+        /// 16 or 32.
+        var patchBits: Int
         var geometry: InputGeometry
         var source: String
     }
@@ -46,8 +48,7 @@ struct EncodingRecord {
     func serialized() throws -> [UInt8] {
         let json = try JSONEncoder().encode(header)
         let h = header
-        let patchValues = h.taps.count * h.tokens * h.width
-        let payloadLength = 4 * (h.embeddingCount + h.classFeatureCount) + 2 * patchValues
+        let payloadLength = Self.payloadLength(h)
         var out = [UInt8]()
         out.reserveCapacity(Self.magic.count + 16 + json.count + payloadLength + 4)
         out += Self.magic
@@ -62,7 +63,11 @@ struct EncodingRecord {
                 throw Invalid("patch tokens of shape \(tensor.shape), expected [\(h.tokens), \(h.width)]")
             }
             let p = tensor.pointer
-            for i in 0..<tensor.count { Self.append(&out, Float16(p[i]).bitPattern) }
+            if h.patchBits == 16 {
+                for i in 0..<tensor.count { Self.append(&out, Float16(p[i]).bitPattern) }
+            } else {
+                for i in 0..<tensor.count { Self.append(&out, p[i].bitPattern) }
+            }
         }
         let crc = out.withUnsafeBytes { CRC32.checksum($0) }
         Self.append(&out, crc)
@@ -88,12 +93,12 @@ struct EncodingRecord {
             throw Invalid("unreadable header: \(error)")
         }
         let shape = [header.taps.count, header.tokens, header.width, header.embeddingCount, header.classFeatureCount]
-        guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 24 }), header.tokens == 1 + header.gridRows * header.gridColumns else {
-            throw Invalid("impossible shape \(shape)")
+        guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 24 }), header.tokens == 1 + header.gridRows * header.gridColumns,
+              header.patchBits == 16 || header.patchBits == 32 else {
+            throw Invalid("impossible shape \(shape) or precision \(header.patchBits)")
         }
         let payloadLength = Int(Self.load(bytes, fixed + jsonLength) as UInt64)
-        let patchValues = header.taps.count * header.tokens * header.width
-        let expected = 4 * (header.embeddingCount + header.classFeatureCount) + 2 * patchValues
+        let expected = Self.payloadLength(header)
         let start = fixed + jsonLength + 8
         guard payloadLength == expected, start + payloadLength + 4 == bytes.count else {
             throw Invalid("payload of \(payloadLength) bytes, expected \(expected) in a file of \(bytes.count)")
@@ -113,11 +118,19 @@ struct EncodingRecord {
             let tensor = Tensor(zeros: [header.tokens, header.width])
             let p = tensor.pointer
             bytes.withUnsafeBytes { raw in
-                for i in 0..<perTap {
-                    p[i] = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: offset + 2 * i, as: UInt16.self)))
+                if header.patchBits == 16 {
+                    for i in 0..<perTap {
+                        p[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 2 * i,
+                                                                                                as: UInt16.self))))
+                    }
+                } else {
+                    for i in 0..<perTap {
+                        p[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * i,
+                                                                                         as: UInt32.self)))
+                    }
                 }
             }
-            offset += 2 * perTap
+            offset += header.patchBits / 8 * perTap
             tokens.append(tensor)
         }
         self.header = header
@@ -126,13 +139,18 @@ struct EncodingRecord {
     }
 
     /// A record of `result`, the encoding of `contentHash` under `baseID`.
-    init(result: InspectionResult, contentHash: String, baseID: String) {
+    init(result: InspectionResult, contentHash: String, baseID: String, halfPrecision: Bool) {
         let e = result.encoding
         header = Header(contentHash: contentHash, baseID: baseID, taps: e.taps, gridRows: e.gridRows,
                         gridColumns: e.gridColumns, tokens: e.patchTokens.first?.shape.first ?? 0,
                         width: e.patchTokens.first?.shape.last ?? 0, embeddingCount: e.imageEmbedding.count,
-                        classFeatureCount: e.classFeature.count, geometry: result.geometry, source: result.source)
+                        classFeatureCount: e.classFeature.count, patchBits: halfPrecision ? 16 : 32,
+                        geometry: result.geometry, source: result.source)
         encoding = e
+    }
+
+    private static func payloadLength(_ h: Header) -> Int {
+        4 * (h.embeddingCount + h.classFeatureCount) + h.patchBits / 8 * h.taps.count * h.tokens * h.width
     }
 
     private static func append<T: FixedWidthInteger>(_ out: inout [UInt8], _ value: T) {

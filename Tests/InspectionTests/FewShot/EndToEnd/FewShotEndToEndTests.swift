@@ -13,12 +13,7 @@ import Testing
 
     init() throws {
         fx = try ReferenceFixture.load()
-        var config = InspectorConfiguration(modelPath: fx.path("model-openclip.safetensors"))
-        config.promptsPath = fx.path("prompts.safetensors")
-        config.inputSize = try fx.int("image_size")
-        config.featureLayers = try fx.ints("features_list")
-        config.dpamFirstBlock = DualPathSetting.anomalyCLIP(dpamLayer: try fx.int("dpam_layer"),
-                                                            layers: try fx.int("vision_layers")).firstBlock
+        let config = try fx.inspectorConfiguration()
         inspector = try Inspector(configuration: config)
     }
 
