@@ -25,6 +25,8 @@ public struct StationConfiguration: Sendable, Equatable {
     /// anything the daemon may read (`/etc/shadow`). On, a link is still only read when its
     /// target lies inside the station folder.
     public var followSymlinks = false
+    /// `[[station.output]]`: where verdicts go after they are committed (none by default).
+    public var outputs: [OutputConfiguration] = []
 
     public init(name: String, folder: String, recursive: Bool = false,
                 patterns: [String] = StationConfiguration.defaultPatterns, product: String? = nil,
