@@ -24,7 +24,8 @@ import Testing
         return fd
     }
 
-    private func socketClient(_ path: String) -> Int32 {
+    /// `connect` (or `bind`) of a fresh stream socket to `path`; returns the descriptor and the call's result.
+    private func unixSocket(_ path: String, bind: Bool = false) -> (fd: Int32, rc: Int32) {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -33,8 +34,16 @@ import Testing
             raw[path.utf8.count] = 0
         }
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind ? Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    : Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
+        return (fd, rc)
+    }
+
+    private func socketClient(_ path: String) -> Int32 {
+        let (fd, rc) = unixSocket(path)
         if rc != 0 {
             close(fd)
             return -1
@@ -124,17 +133,9 @@ import Testing
         let run = try fx.folder("run")
         // A socket file nobody listens on, as a killed daemon leaves it.
         let stale = run + "/stale.sock"
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: Array(stale.utf8))
-            raw[stale.utf8.count] = 0
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let (fd, bound) = unixSocket(stale, bind: true)
         close(fd)
+        #expect(bound == 0 && access(stale, F_OK) == 0)
         let out = try output(stale)
         defer { out.stop() }
         let client = try connect(stale)
