@@ -19,35 +19,8 @@ import Testing
 
     private func connect(_ path: String) throws -> Int32 {
         var fd: Int32 = -1
-        #expect(eventually { (fd = socketClient(path)) == () && fd >= 0 })
+        #expect(eventually { (fd = FollowClient.connect(path)) == () && fd >= 0 })
         guard fd >= 0 else { throw HarnessError("cannot connect to \(path)") }
-        return fd
-    }
-
-    /// `connect` (or `bind`) of a fresh stream socket to `path`; returns the descriptor and the call's result.
-    private func unixSocket(_ path: String, bind: Bool = false) -> (fd: Int32, rc: Int32) {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: Array(path.utf8))
-            raw[path.utf8.count] = 0
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind ? Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                    : Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        return (fd, rc)
-    }
-
-    private func socketClient(_ path: String) -> Int32 {
-        let (fd, rc) = unixSocket(path)
-        if rc != 0 {
-            close(fd)
-            return -1
-        }
         return fd
     }
 
@@ -133,7 +106,7 @@ import Testing
         let run = try fx.folder("run")
         // A socket file nobody listens on, as a killed daemon leaves it.
         let stale = run + "/stale.sock"
-        let (fd, bound) = unixSocket(stale, bind: true)
+        let (fd, bound) = FollowClient.open(stale, bind: true)
         close(fd)
         #expect(bound == 0 && access(stale, F_OK) == 0)
         let out = try output(stale)
