@@ -112,6 +112,47 @@ import Testing
         #expect(waitFor(timeout: 10) { !started.contains(where: isRunning) }, "hung commands left running")
     }
 
+    /// SIGHUP adds an output (its folder missing at first: counted as failing, then written
+    /// once it exists) and a second reload with a broken output keeps the running one.
+    @Test func reloadAddsAnOutputAndAMissingFolderIsCaughtUpLater() throws {
+        let h = try DaemonHarness()
+        try h.start()
+        try h.writeAtomically("first.png", try h.pngBytes())
+        _ = try h.waitForFinished(1, timeout: 120)
+        let out = h.root.appendingPathComponent("later").path
+        try h.writeConfig(extra: """
+            [[station.output]]
+            kind = "file"
+            folder = "\(out)"
+            retry_interval = "200ms"
+            """)
+        let mark = h.notify.count
+        h.signal(SIGHUP)
+        #expect(h.notify.wait(for: "READY=1", after: mark, timeout: 30))
+        for i in 0..<3 { try h.writeAtomically("after-\(i).png", try h.pngBytes()) }
+        let rows = try h.waitForFinished(4, timeout: 120)
+        #expect(waitFor(timeout: 30) { ((try? outputStatus(h, kind: "file"))?["pending"] as? Int) == 3 },
+                "\(String(describing: try? outputStatus(h, kind: "file")))")
+        // A reload whose new output is broken fails as a whole: the file output keeps going.
+        try h.writeConfig(extra: """
+            [[station.output]]
+            kind = "file"
+            folder = "\(out)"
+            retry_interval = "200ms"
+            [[station.output]]
+            kind = "exec"
+            command = ["relative/gate"]
+            """)
+        let second = h.notify.count
+        h.signal(SIGHUP)
+        #expect(h.notify.wait(for: "READY=1", after: second, timeout: 30))
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let expected = rows.filter { $0.path.contains("after-") }.map { "\(($0.path as NSString).lastPathComponent).\($0.id).json" }
+        #expect(waitFor(timeout: 30) { Set((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []) == Set(expected) })
+        #expect(waitFor(timeout: 30) { ((try? outputStatus(h, kind: "file"))?["delivered"] as? Int) == 3 })
+        #expect(h.stop() == 0)
+    }
+
     /// Whether `pid` is a live process (a zombie waiting for its reaper counts as gone).
     private func isRunning(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
