@@ -49,7 +49,12 @@ final class FileOutput: ResultOutput, @unchecked Sendable {
         thread.start()
     }
 
-    func deliver(_ verdict: OutputVerdict) {
+    /// The verdict is in the log already; the exporter reads it from there.
+    func deliver(_ verdict: OutputVerdict) { wake() }
+
+    /// Makes the exporter look at the log now (a new verdict, a restart, a store that could
+    /// not be read by the dispatcher).
+    func wake() {
         condition.lock()
         woken = true
         condition.signal()

@@ -85,9 +85,7 @@ final class ResultOutputs: @unchecked Sendable {
         }
         condition.unlock()
         // File outputs look for verdicts that arrived while they were not running.
-        for output in next where output is FileOutput {
-            output.deliver(OutputVerdict(id: 0, station: output.station, verdict: .pass, path: "", json: ""))
-        }
+        for case let output as FileOutput in next { output.wake() }
     }
 
     /// A verdict was committed: queue it for the outputs of its station. Never blocks.
@@ -163,9 +161,7 @@ final class ResultOutputs: @unchecked Sendable {
                 // The log could not be read (locked for long): socket and exec outputs miss
                 // these verdicts, file outputs find them through their cursor.
                 logger.warning("outputs cannot read verdicts \(batch.first?.id ?? 0)…\(batch.last?.id ?? 0): \(error)")
-                for output in targets where output is FileOutput {
-                    output.deliver(OutputVerdict(id: 0, station: output.station, verdict: .pass, path: "", json: ""))
-                }
+                for case let output as FileOutput in targets { output.wake() }
                 continue
             }
             for record in records {

@@ -116,6 +116,8 @@ import Testing
     /// once it exists) and a second reload with a broken output keeps the running one.
     @Test func reloadAddsAnOutputAndAMissingFolderIsCaughtUpLater() throws {
         let h = try DaemonHarness()
+        let none = try h.inspectctl(["follow", "--config", h.configPath], database: false)
+        #expect(none.status == 1 && none.text.contains("has no [[station.output]] with kind = \"socket\""), "\(none)")
         try h.start()
         try h.writeAtomically("first.png", try h.pngBytes())
         _ = try h.waitForFinished(1, timeout: 120)
