@@ -33,9 +33,13 @@ public enum VerdictDocument {
     }
 
     /// `fields` plus `schema`, the image's file `name`, and `map`: where the anomaly map is
-    /// (`inspectctl show ID --overlay FILE` renders it from that database).
+    /// (`inspectctl show ID --overlay FILE` renders it from that database). Without
+    /// `after_state`/`after_error`: whether the move has happened when the row is read is a
+    /// race, and a document must not depend on it.
     public static func output(_ r: InspectionRecord, database: String) -> [String: Any] {
         var d = fields(r)
+        d["after_state"] = nil
+        d["after_error"] = nil
         d["schema"] = schema
         d["name"] = (r.path as NSString).lastPathComponent
         d["map"] = ["inspection_id": r.id, "database": database] as [String: Any]

@@ -24,7 +24,8 @@ final class ImageProcessor {
     var checkDatabase: () throws -> Void = {}
     /// Where storage faults go to be waited out; nil records them as image errors (tests).
     var health: StoreHealth?
-    /// Called with the inspection id and station once a verdict is committed (result outputs).
+    /// Called with the inspection id and station once a verdict is committed and the database
+    /// checked (result outputs), before the file is moved or deleted.
     var published: (Int64, String) -> Void = { _, _ in }
     /// Images finished (verdict or error) since start.
     private(set) var processed = 0
@@ -67,7 +68,6 @@ final class ImageProcessor {
                                         scoreMode: station.pipeline.inspector.configuration.scoreMode.rawValue,
                                         modelVersion: station.modelVersion, versionID: station.versionID)
             try store.complete(id: item.id, with: verdict, at: clock.now)
-            published(item.id, item.station)
             logger.info("verdict", metadata: meta.merging([
                 "verdict.verdict": "\(judgement.verdict.rawValue)", "verdict.score": "\(String(format: "%.4f", judgement.score))",
                 "verdict.ms": "\(String(format: "%.1f", judgement.result.timings.total * 1000))",
@@ -89,6 +89,8 @@ final class ImageProcessor {
             outcome = .error
         }
         try checkDatabase()
+        // Committed, and into the file the daemon opened: now the line may hear of it.
+        if outcome == .done { published(item.id, item.station) }
         applyAction(station, id: item.id, path: item.path, state: outcome)
         processed += 1
         throughput.record(at: clock.now)
