@@ -12,7 +12,7 @@ enum ConfigParser {
     static let thresholdKeys = ["review", "fail"]
     static let retentionKeys = ["verdict_days", "map_days"]
     static let stationKeys = ["name", "folder", "recursive", "patterns", "product", "after", "move_to",
-                              "review", "fail", "follow_symlinks", "keep_evidence"]
+                              "review", "fail", "follow_symlinks", "keep_evidence", "output"]
 
     static let inputSizeRange = 8...4096
 
@@ -218,6 +218,7 @@ enum ConfigParser {
             }
             stations.append(station)
         }
+        try checkSocketPaths(stations, file: top.file)
         return stations
     }
 
@@ -263,6 +264,7 @@ enum ConfigParser {
             station.thresholds = try combine(review: review ?? global.review, fail: fail ?? global.fail,
                                              file: s.file)
         }
+        station.outputs = try outputList(s)
         return station
     }
 

@@ -23,6 +23,7 @@ extension InspectdConfiguration {
                 }
             }
         }
+        try checkOutputs()
         try StationOverlap.check(stations, file: file, resolve: FileProbe.resolved,
                                  note: " (after resolving symlinks)")
     }

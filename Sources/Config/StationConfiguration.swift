@@ -27,6 +27,8 @@ public struct StationConfiguration: Sendable, Equatable {
     public var followSymlinks = false
     /// `keep_evidence`: whose bytes go to the evidence folder (labelled always); nil = `[evidence] keep`.
     public var keepEvidence: Set<EvidenceReason>?
+    /// `[[station.output]]`: where verdicts go after they are committed (none by default).
+    public var outputs: [OutputConfiguration] = []
 
     public init(name: String, folder: String, recursive: Bool = false,
                 patterns: [String] = StationConfiguration.defaultPatterns, product: String? = nil,

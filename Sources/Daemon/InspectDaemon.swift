@@ -48,6 +48,7 @@ public final class InspectDaemon {
         let health: StoreHealth
         let retention: RetentionSchedule
         let retraining: RetrainCoordinator
+        let outputs: ResultOutputs
     }
 
     /// Runs until SIGTERM/SIGINT. READY=1 is sent once the model is loaded, the database
@@ -73,6 +74,7 @@ public final class InspectDaemon {
             notifier.status("loading model \(configuration.model.path)")
             pulse.extendStartIfDue()
             try p.registry.build(configuration)
+            p.outputs.configure(configuration)
             p.discovery.watcher = try FolderWatcher.forStations(configuration.stations.map(WatchedStation.init(station:)))
             p.heartbeat.update("running")
             try p.discovery.scanAll(reason: "start-up")
@@ -94,6 +96,8 @@ public final class InspectDaemon {
         notifier.stopping()
         parts?.registry.stopFits()
         parts?.retraining.stop()
+        parts?.outputs.stop()
+        parts?.outputs.persist(now: clock.now)
         parts?.heartbeat.update("stopped")
         logger.info("inspectd stopped", metadata: ["daemon.processed": "\(parts?.processor.processed ?? 0)"])
         parts?.discovery.watcher?.close()
@@ -115,16 +119,20 @@ public final class InspectDaemon {
         processor.evidence = EvidenceStore(databasePath: configuration.database)
         let health = StoreHealth(store: store, clock: clock, logger: logger)
         processor.health = health
+        let outputs = ResultOutputs(store: store, logger: logger)
+        processor.published = { outputs.published(id: $0, station: $1) }
         discovery.health = health
         let retraining = RetrainCoordinator(store: store, logger: logger, configPath: configPath, logLevel: logLevel)
         let heartbeat = Heartbeat(store: store, notifier: notifier, clock: clock, logger: logger, configPath: configPath)
         heartbeat.progress = { (processor.processed, processor.imagesPerMinute()) }
         heartbeat.modelVersion = { registry.modelVersionLabel }
         heartbeat.trainingJob = { retraining.runningJob }
-        heartbeat.conditions = { [health.summary, discovery.unwatchedSummary].compactMap { $0 } + registry.fitConditions }
+        heartbeat.conditions = { [health.summary, discovery.unwatchedSummary, outputs.conditionSummary()].compactMap { $0 }
+            + registry.fitConditions }
         discovery.pollInterval = configuration.rescanInterval
         heartbeat.onBeat = { [unowned self] in
             registry.recordFitProgress()
+            outputs.persist(now: clock.now)
             do {
                 let active = try store.activeVersionSummaries()
                 retraining.tick(configuration: configuration, activeVersions: active.mapValues { ($0.id, $0.createdAt) })
@@ -134,7 +142,7 @@ public final class InspectDaemon {
         }
         return Parts(database: database, store: store, signals: signals, registry: registry, discovery: discovery, processor: processor,
                      heartbeat: heartbeat, health: health, retention: RetentionSchedule(store: store, clock: clock, logger: logger),
-                     retraining: retraining)
+                     retraining: retraining, outputs: outputs)
     }
 
     private func loop(_ p: Parts) throws {
@@ -194,6 +202,7 @@ public final class InspectDaemon {
                 let reloader = Reloader(configPath: configPath, registry: p.registry, discovery: p.discovery,
                                         notifier: notifier, logger: logger)
                 configuration = reloader.reload(current: configuration, statusLine: p.heartbeat.statusLine)
+                p.outputs.configure(configuration)
                 p.discovery.pollInterval = configuration.rescanInterval
                 p.heartbeat.update("running")
             case let .stop(signal):

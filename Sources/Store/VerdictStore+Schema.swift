@@ -241,6 +241,29 @@ extension VerdictStore {
                 ALTER TABLE inspections ADD COLUMN after_path TEXT;
                 """)
         }
+        migrator.registerMigration("v9-outputs") { db in
+            // Per `[[station.output]]`: counters for `inspectctl status`, and the file output's
+            // export cursor (the last inspection id written), so verdicts that could not be
+            // written (folder full or missing) are exported after a restart too.
+            try db.execute(sql: """
+                CREATE TABLE output_status (
+                    station TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('file', 'socket', 'exec')),
+                    target TEXT NOT NULL,
+                    delivered INTEGER NOT NULL DEFAULT 0 CHECK (delivered >= 0),
+                    failed INTEGER NOT NULL DEFAULT 0 CHECK (failed >= 0),
+                    dropped INTEGER NOT NULL DEFAULT 0 CHECK (dropped >= 0),
+                    pending INTEGER NOT NULL DEFAULT 0 CHECK (pending >= 0),
+                    clients INTEGER,
+                    cursor INTEGER,
+                    last_error TEXT,
+                    last_error_at REAL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (station, name)
+                )
+                """)
+        }
         return migrator
     }
 

@@ -6,7 +6,7 @@ struct InspectCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspectctl",
         abstract: "Inspect images and query the inspectd verdict log.",
-        subcommands: [StatusCommand.self, VerdictsCommand.self, ShowCommand.self, StatsCommand.self, ExportCommand.self,
+        subcommands: [StatusCommand.self, VerdictsCommand.self, FollowCommand.self, ShowCommand.self, StatsCommand.self, ExportCommand.self,
                       InspectCommand.self, ClassifyCommand.self, LabelCommand.self, EvalCommand.self, RetrainCommand.self,
                       ModelCommand.self])
 }

@@ -123,6 +123,7 @@ struct StatusCommand: ParsableCommand {
             let counts = try db.counts()
             let afterFailed = try db.afterProcessingFailures()
             let latest = try db.records(VerdictFilter(states: [.done, .error], limit: 5))
+            let outputs = (try? db.outputStatuses()) ?? []
             let now = Date().timeIntervalSince1970
             let alive = status.map { $0.state != "stopped" && now - $0.heartbeatAt < 30 && (kill($0.pid, 0) == 0 || errno == EPERM) } ?? false
             let daemonState = status == nil ? "never started" : (alive ? status?.state ?? "?" : "not running (last: \(status?.state ?? "?"))")
@@ -144,6 +145,7 @@ struct StatusCommand: ParsableCommand {
                      "done_images": fit.doneImages, "total_labels": fit.totalLabels, "total_images": fit.totalImages,
                      "started_at": TimeExpression.iso(fit.startedAt), "message": fit.message ?? ""]
                 }
+                obj["outputs"] = outputs.map(OutputStatusPrinter.dictionary)
                 obj["latest"] = latest.map(RecordFormatter.dictionary)
                 print(RecordFormatter.json(obj))
                 return
@@ -180,6 +182,7 @@ struct StatusCommand: ParsableCommand {
                 let loss = job.loss.map { String(format: " loss %.4f", $0) } ?? ""
                 print("training:   \(job.station): job \(job.id) \(job.state.rawValue) (\(job.trigger)) \(job.phase ?? "")\(epoch)\(loss)")
             }
+            outputs.forEach { print("output:     " + OutputStatusPrinter.line($0)) }
             print("latest:")
             print(RecordFormatter.tableHeader())
             latest.forEach { print(RecordFormatter.tableRow($0)) }

@@ -10,29 +10,9 @@ struct RecordFormatter {
                           "finished_at", "total_ms", "size", "content_hash", "path", "error_kind", "error",
                           "fused_score", "defect_class", "defect_probability"]
 
+    /// The same fields as result outputs send (`VerdictDocument`), so the two agree.
     static func dictionary(_ r: InspectionRecord) -> [String: Any] {
-        func opt(_ v: Any?) -> Any { v ?? NSNull() }
-        var d: [String: Any] = [
-            "id": r.id, "station": r.station, "state": r.state.rawValue, "verdict": opt(r.verdict?.rawValue),
-            "score": opt(r.score), "image_probability": opt(r.imageProbability), "map_max": opt(r.mapMaximum),
-            "review_threshold": opt(r.reviewThreshold), "fail_threshold": opt(r.failThreshold),
-            "score_mode": opt(r.scoreMode), "model_version": opt(r.modelVersion),
-            "discovered_at": opt(TimeExpression.iso(r.discoveredAt)), "started_at": opt(TimeExpression.iso(r.startedAt)),
-            "finished_at": opt(TimeExpression.iso(r.finishedAt)), "attempts": r.attempts,
-            "decode_ms": opt(r.decodeMs), "preprocess_ms": opt(r.preprocessMs), "encode_ms": opt(r.encodeMs),
-            "score_ms": opt(r.scoreMs), "total_ms": opt(r.totalMs), "size": r.size, "mtime": r.mtime,
-            "content_hash": r.contentHash, "path": r.path, "original_width": opt(r.originalWidth),
-            "original_height": opt(r.originalHeight), "error_kind": opt(r.errorKind), "error": opt(r.errorMessage),
-            "fused_score": opt(r.fusedScore), "defect_class": opt(r.defectClass),
-            "defect_probability": opt(r.defectProbability), "defect_set": opt(r.defectSet),
-        ]
-        // The model version (`inspectctl model show`) that scored it; absent on rows from before versions.
-        if let version = r.versionID { d["version_id"] = version }
-        // What became of the file (moved/deleted, or why not); absent while nothing was tried.
-        if let after = r.afterState { d["after_state"] = after }
-        if let moved = r.afterPath { d["after_path"] = moved }
-        if let reason = r.afterError { d["after_error"] = reason }
-        return d
+        VerdictDocument.fields(r)
     }
 
     static func jsonLine(_ r: InspectionRecord) -> String {
@@ -40,10 +20,7 @@ struct RecordFormatter {
     }
 
     static func json(_ obj: [String: Any]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return "{}"
-        }
-        return String(decoding: data, as: UTF8.self)
+        VerdictDocument.json(obj)
     }
 
     static func csvHeader() -> String { columns.joined(separator: ",") }

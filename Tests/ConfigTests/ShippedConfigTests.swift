@@ -36,11 +36,16 @@ import Testing
             patterns: ["*.jpg", "*.jpeg", "*.png"], product: "bottle",
             after: .move(to: "/srv/camera/done/line1-top"),
             thresholds: try Thresholds(review: 0.35, fail: 0.7))
+        var topWithOutputs = top
+        topWithOutputs.outputs = [
+            OutputConfiguration(kind: .file(FileOutputSettings(folder: "/srv/results/line1-top", keepCount: 10000, keepAge: 7 * 86400))),
+            OutputConfiguration(kind: .socket(SocketOutputSettings(path: "/run/inspectd/line1-top.sock"))),
+        ]
         var side = StationConfiguration(
             name: "line2-side", folder: "/srv/camera/line2/side", recursive: true,
             patterns: ["*.png"], product: "metal nut", after: .delete, thresholds: nil)
         side.keepEvidence = [.labelled, .review, .fail]
-        #expect(config.stations == [top, side])
+        #expect(config.stations == [topWithOutputs, side])
         #expect(config.evidence == EvidenceSettings())
         #expect(config.keptEvidence(for: top) == [.labelled] && config.keptEvidence(for: side) == [.labelled, .review, .fail])
         #expect(config.fewShot.maxLabelsPerClass == 64 && config.fewShot.encodingCacheMB == 1024)
@@ -51,7 +56,10 @@ import Testing
         let keys = ["database", "path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                     "dpam_first_block", "score", "sigma", "max_pixels", "review", "fail", "verdict_days",
                     "map_days", "name", "folder", "recursive", "patterns", "after", "move_to", "keep_evidence", "keep",
-                    "max_mb", "max_days", "max_labels_per_class", "encoding_cache_mb"]
+                    "max_mb", "max_days", "max_labels_per_class", "encoding_cache_mb",
+                    // [[station.output]]
+                    "kind", "verdicts", "keep_count", "keep_age", "retry_interval", "client_buffer",
+                    "max_clients", "command", "timeout", "concurrency", "queue"]
         for key in keys {
             // Present either set or commented out (`# config = ...`).
             #expect(text.contains("\n\(key) = ") || text.contains("\n# \(key) = "), "\(key) is not documented")

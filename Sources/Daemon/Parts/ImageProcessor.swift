@@ -26,6 +26,9 @@ final class ImageProcessor {
     var health: StoreHealth?
     /// The evidence folder for verdicts a station keeps (`keep_evidence`); nil keeps none.
     var evidence: EvidenceStore?
+    /// Called with the inspection id and station once a verdict is committed and the database
+    /// checked (result outputs), before the file is moved or deleted.
+    var published: (Int64, String) -> Void = { _, _ in }
     /// Images finished (verdict or error) since start.
     private(set) var processed = 0
     private var throughput = Throughput()
@@ -89,6 +92,8 @@ final class ImageProcessor {
             outcome = .error
         }
         try checkDatabase()
+        // Committed, and into the file the daemon opened: now the line may hear of it.
+        if outcome == .done { published(item.id, item.station) }
         applyAction(station, id: item.id, path: item.path, state: outcome)
         processed += 1
         throughput.record(at: clock.now)

@@ -115,12 +115,12 @@ final class DaemonHarness: @unchecked Sendable {
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    /// Runs the real inspectctl next to inspectd against this harness's database; stdout and
-    /// stderr together.
-    func inspectctl(_ args: [String]) throws -> (status: Int32, text: String) {
+    /// Runs the real inspectctl next to inspectd against this harness's database (unless
+    /// `database` is false, for verbs without `--db`); stdout and stderr together.
+    func inspectctl(_ args: [String], database withDatabase: Bool = true) throws -> (status: Int32, text: String) {
         let p = Process()
         p.executableURL = Self.binary.deletingLastPathComponent().appendingPathComponent("inspectctl")
-        p.arguments = args + ["--db", database]
+        p.arguments = args + (withDatabase ? ["--db", database] : [])
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
