@@ -5,7 +5,7 @@ import TOMLKit
 /// without touching the disk. Errors are thrown at the first problem, in file order where
 /// TOML keeps one, so the operator fixes one clear thing at a time.
 enum ConfigParser {
-    static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "station"]
+    static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "station", "web"]
     static let modelKeys = ["path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                             "dpam_first_block", "score", "sigma", "max_pixels"]
     static let thresholdKeys = ["review", "fail"]
@@ -39,6 +39,7 @@ enum ConfigParser {
             configuration.rescanInterval = interval
         }
         configuration.retrain = retrain
+        configuration.web = try webSettings(top)
         return configuration
     }
 

@@ -136,46 +136,26 @@ struct LabelCommand: ParsableCommand {
             throw ValidationError("expected good or defect after the inspection id")
         }
         let db = try store.openForWriting()
-        let record = try db.record(id: id)
-        var maskPNG: [UInt8]?
-        var defectPixels: Int?
-        if let mask {
-            let size = try imageSize(record, maskPath: mask)
-            let checked = try MaskValidator.validate(maskPath: mask, imageWidth: size.width, imageHeight: size.height)
-            if checked.defectPixels == 0 {
-                FileHandle.standardError.write(Data("inspectctl: warning: \(mask) has no defect pixels\n".utf8))
-            }
-            maskPNG = checked.png
-            defectPixels = checked.defectPixels
+        let maskPNG = try mask.map(MaskValidator.read(maskPath:))
+        let outcome = try InspectionLabelling.label(id: id, kind: labelKind, defectClass: defectClass, note: note,
+                                                    mask: maskPNG, maskName: mask ?? "mask", author: LabelAuthor.current(),
+                                                    source: "cli", store: db)
+        let (label, record) = (outcome.label, outcome.record)
+        if let mask, outcome.defectPixels == 0 {
+            FileHandle.standardError.write(Data("inspectctl: warning: \(mask) has no defect pixels\n".utf8))
         }
-        let label = try db.addLabel(inspectionID: id, kind: labelKind, defectClass: defectClass, note: note, mask: maskPNG,
-                                    author: LabelAuthor.current(), at: Date().timeIntervalSince1970)
         var details: [String] = []
         if let defectClass = label.defectClass { details.append("class \(defectClass)") }
-        if let defectPixels { details.append("mask \(defectPixels) defect px") }
+        if let defectPixels = outcome.defectPixels { details.append("mask \(defectPixels) defect px") }
         print("label #\(label.id): inspection \(id) is \(label.kind.rawValue)"
               + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))") + ", by \(label.author)")
         print("  \(record.station) \(record.path) content \(label.contentHash.prefix(12))")
-        let previous = try db.labelHistory(contentHash: label.contentHash).last { $0.id < label.id }
-        if let previous {
+        if let previous = outcome.previous {
             print("  superseded label #\(previous.id) (\(previous.kind.rawValue)"
                   + (previous.defectClass.map { " \($0)" } ?? "")
                   + ", by \(previous.author) at \(TimeExpression.format(previous.createdAt)), source \(previous.source))")
         } else {
             print("  first label for this content")
-        }
-    }
-
-    /// The image size the mask must match: what the daemon recorded, else the file itself.
-    private func imageSize(_ record: InspectionRecord, maskPath: String) throws -> (width: Int, height: Int) {
-        if let width = record.originalWidth, let height = record.originalHeight { return (width, height) }
-        do {
-            let image = try ImageDecoder().decode(file: record.path).image
-            return (image.width, image.height)
-        } catch {
-            throw InspectionError.invalidMask(
-                path: maskPath, reason: "cannot check its size: inspection \(record.id) has no recorded image size "
-                    + "and the image cannot be read (\(error))")
         }
     }
 
