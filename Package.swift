@@ -128,7 +128,8 @@ let package = Package(
         // HTTP tests against the real inspectd-web binary on a loopback port, and the browser test.
         .testTarget(
             name: "WebTests",
-            dependencies: ["Store", "Inspection", "Engine", "TestSupport", "WebAuth"]
+            dependencies: ["Store", "Inspection", "Engine", "TestSupport", "WebAuth"],
+            exclude: ["browser_check.py"]
         ),
         .testTarget(
             name: "ConfigTests",
