@@ -33,15 +33,16 @@ enum Assets {
         .pager a { margin-right: 16px; }
         .detail-grid { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
         .viewer { flex: 1 1 640px; min-width: 320px; }
-        .stack { position: relative; display: inline-block; max-width: 100%; line-height: 0; background: #000; }
-        .stack img#original { max-width: 100%; max-height: 78vh; display: block; }
+        .stack { position: relative; display: block; width: 100%; line-height: 0; background: #000; }
+        .stack img#original { width: 100%; height: auto; display: block; }
         .stack .layer, .stack canvas.mask { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
         .stack .layer { opacity: 0.55; pointer-events: none; mix-blend-mode: normal; }
         .stack canvas.mask { cursor: crosshair; touch-action: none; }
         .layer.hidden { display: none; }
         .map-controls { display: flex; gap: 16px; align-items: center; margin-top: 6px; }
         .legend-text { fill: var(--text); font-size: 11px; }
-        .side { flex: 0 1 420px; }
+        .side { flex: 0 1 460px; }
+        .tools label, .kinds label { white-space: nowrap; }
         .label-box form { display: flex; flex-direction: column; gap: 8px; background: var(--panel); padding: 10px; border-radius: 4px; }
         .kinds, .tools { display: flex; gap: 14px; align-items: center; }
         table.fields th { color: var(--dim); font-weight: normal; width: 180px; } table.fields td { word-break: break-all; }

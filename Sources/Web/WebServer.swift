@@ -25,6 +25,9 @@ public struct WebServer: Sendable {
                                                                          serverName: "inspectd-web"),
                               onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
                               logger: logger)
+        // The first scrape catches up on the whole log; do it now, not while Prometheus waits.
+        let state = self.state
+        Task.detached(priority: .utility) { _ = try? state.metrics.scrape(try state.readStore()) }
         try await app.runService()
     }
 

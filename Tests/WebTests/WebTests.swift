@@ -265,3 +265,39 @@ enum HTMLText {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
+
+extension WebTests {
+    /// `inspectctl web adduser` (the real binary, password on stdin) writes a user the
+    /// running server accepts at once, in a file nobody but owner and group can read.
+    @Test func inspectctlAddUserThenSignIn() throws {
+        let h = try WebHarness()
+        try h.addVerdict(1)
+        try h.start()
+        let inspectctl = WebHarness.binary.deletingLastPathComponent().appendingPathComponent("inspectctl")
+        let process = Process()
+        process.executableURL = inspectctl
+        process.arguments = ["web", "adduser", "line-lead", "--users-file", h.usersPath]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data("a long enough secret\n".utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("added user line-lead in \(h.usersPath)"))
+        let mode = try FileManager.default.attributesOfItem(atPath: h.usersPath)[.posixPermissions] as? Int
+        #expect(mode == 0o640)
+
+        var client = h.client()
+        let login = try client.get("/login")
+        let reply = try client.post("/login", [("csrf", HTTPClient.csrf(in: login.text) ?? ""), ("user", "line-lead"),
+                                               ("password", "a long enough secret")])
+        #expect(reply.status == 303)
+        let session = reply.headers("Set-Cookie").first { $0.hasPrefix("inspectd_session=") } ?? ""
+        #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict"))
+        #expect(try client.get("/").text.contains("line-lead"))
+    }
+}
