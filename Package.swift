@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "inspectd", targets: ["inspectd"]),
         .executable(name: "inspectctl", targets: ["inspectctl"]),
         .executable(name: "engine-bench", targets: ["engine-bench"]),
+        .executable(name: "inspectd-web", targets: ["inspectd-web"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Inspection", targets: ["Inspection"]),
     ],
@@ -16,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The web review station only (targets WebAuth, Web, inspectd-web); the core builds without them.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, one module each.
@@ -75,7 +80,30 @@ let package = Package(
         ),
         .executableTarget(
             name: "inspectctl",
-            dependencies: ["Inspection", "Store", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Inspection", "Store", "Config", "WebAuth",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // The web station's users file and password hashing (scrypt from swift-crypto), shared by
+        // `inspectctl web adduser` and the server; no Hummingbird.
+        .target(
+            name: "WebAuth",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "_CryptoExtras", package: "swift-crypto")]
+        ),
+        // The browser review station: routes, HTML/SVG rendering, sessions, /metrics. The only
+        // target that imports Hummingbird.
+        .target(
+            name: "Web",
+            dependencies: ["Store", "Config", "Inspection", "WebAuth",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "inspectd-web",
+            dependencies: ["Web", "Config", "Store", "Inspection", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         // Benchmarks; Daemon only for the training child's process priority.
         .executableTarget(
@@ -103,6 +131,12 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["Store", "Inspection", "Engine", "TestSupport"],
             resources: [.copy("Fixtures")]
+        ),
+        // HTTP tests against the real inspectd-web binary on a loopback port, and the browser test.
+        .testTarget(
+            name: "WebTests",
+            dependencies: ["Store", "Inspection", "Engine", "TestSupport", "WebAuth"],
+            exclude: ["browser_check.py"]
         ),
         .testTarget(
             name: "ConfigTests",

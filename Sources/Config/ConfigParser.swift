@@ -6,7 +6,7 @@ import TOMLKit
 /// TOML keeps one, so the operator fixes one clear thing at a time.
 enum ConfigParser {
     static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "evidence",
-                          "station"]
+                          "station", "web"]
     static let modelKeys = ["path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                             "dpam_first_block", "score", "sigma", "max_pixels"]
     static let thresholdKeys = ["review", "fail"]
@@ -41,6 +41,7 @@ enum ConfigParser {
             configuration.rescanInterval = interval
         }
         configuration.retrain = retrain
+        configuration.web = try webSettings(top)
         return configuration
     }
 

@@ -28,6 +28,8 @@ public struct InspectdConfiguration: Sendable, Equatable {
     public var evidence = EvidenceSettings()
     /// Seconds between rescans of folders that inotify could not watch (limit, permission).
     public var rescanInterval: Double = 30
+    /// `[web]`: the browser review station (`inspectd-web`).
+    public var web = WebSettings()
 
     public init(file: String, database: String = InspectdConfiguration.defaultDatabase, model: ModelSettings,
                 thresholds: Thresholds = .standard, retention: RetentionSettings = RetentionSettings(),

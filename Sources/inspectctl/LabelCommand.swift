@@ -136,65 +136,29 @@ struct LabelCommand: ParsableCommand {
             throw ValidationError("expected good or defect after the inspection id")
         }
         let db = try store.openForWriting()
-        let record = try db.record(id: id)
-        var maskPNG: [UInt8]?
-        var defectPixels: Int?
-        if let mask {
-            let size = try imageSize(record, maskPath: mask)
-            let checked = try MaskValidator.validate(maskPath: mask, imageWidth: size.width, imageHeight: size.height)
-            if checked.defectPixels == 0 {
-                FileHandle.standardError.write(Data("inspectctl: warning: \(mask) has no defect pixels\n".utf8))
-            }
-            maskPNG = checked.png
-            defectPixels = checked.defectPixels
+        let maskPNG = try mask.map(MaskValidator.read(maskPath:))
+        let outcome = try InspectionLabelling.label(id: id, kind: labelKind, defectClass: defectClass, note: note,
+                                                    mask: maskPNG, maskName: mask ?? "mask", author: LabelAuthor.current(),
+                                                    source: "cli", store: db)
+        let (label, record) = (outcome.label, outcome.record)
+        if let mask, outcome.defectPixels == 0 {
+            FileHandle.standardError.write(Data("inspectctl: warning: \(mask) has no defect pixels\n".utf8))
         }
-        let label = try db.addLabel(inspectionID: id, kind: labelKind, defectClass: defectClass, note: note, mask: maskPNG,
-                                    author: LabelAuthor.current(), at: Date().timeIntervalSince1970)
-        // The judgement is recorded either way (history, audits); whether it can be learnt
-        // from depends on the scored bytes still being somewhere, which QA is told at once.
-        let images = InspectionBytes(databasePath: db.path)
-        if let found = images.find(record) {
-            do {
-                try images.keep(found, record: record, store: db)
-            } catch {
-                warn("label recorded, but its image was not kept as evidence (\(error)); it is learnt from only while "
-                     + "\(record.path) holds these bytes")
-            }
-        } else {
-            warn("label recorded, but its image cannot be found: \(images.missingReason(record)). Few-shot fitting and "
-                 + "retraining will skip it. To label images after the station moved or deleted them, keep their "
-                 + "evidence at verdict time (keep_evidence = [\"review\", \"fail\"])")
+        if let warning = outcome.evidence.warning(path: record.path) {
+            FileHandle.standardError.write(Data("inspectctl: warning: \(warning)\n".utf8))
         }
         var details: [String] = []
         if let defectClass = label.defectClass { details.append("class \(defectClass)") }
-        if let defectPixels { details.append("mask \(defectPixels) defect px") }
+        if let defectPixels = outcome.defectPixels { details.append("mask \(defectPixels) defect px") }
         print("label #\(label.id): inspection \(id) is \(label.kind.rawValue)"
               + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))") + ", by \(label.author)")
         print("  \(record.station) \(record.path) content \(label.contentHash.prefix(12))")
-        let previous = try db.labelHistory(contentHash: label.contentHash).last { $0.id < label.id }
-        if let previous {
+        if let previous = outcome.previous {
             print("  superseded label #\(previous.id) (\(previous.kind.rawValue)"
                   + (previous.defectClass.map { " \($0)" } ?? "")
                   + ", by \(previous.author) at \(TimeExpression.format(previous.createdAt)), source \(previous.source))")
         } else {
             print("  first label for this content")
-        }
-    }
-
-    private func warn(_ message: String) {
-        FileHandle.standardError.write(Data("inspectctl: warning: \(message)\n".utf8))
-    }
-
-    /// The image size the mask must match: what the daemon recorded, else the file itself.
-    private func imageSize(_ record: InspectionRecord, maskPath: String) throws -> (width: Int, height: Int) {
-        if let width = record.originalWidth, let height = record.originalHeight { return (width, height) }
-        do {
-            let image = try ImageDecoder().decode(file: record.path).image
-            return (image.width, image.height)
-        } catch {
-            throw InspectionError.invalidMask(
-                path: maskPath, reason: "cannot check its size: inspection \(record.id) has no recorded image size "
-                    + "and the image cannot be read (\(error))")
         }
     }
 

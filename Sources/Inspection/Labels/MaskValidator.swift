@@ -11,13 +11,16 @@ public enum MaskValidator {
     /// normalised 0/255 gray PNG and the defect pixel count. Every failure (unreadable, not a
     /// PNG, wrong size, not binary) is ``InspectionError/invalidMask(path:reason:)``.
     public static func validate(maskPath: String, imageWidth: Int, imageHeight: Int) throws -> (png: [UInt8], defectPixels: Int) {
-        let bytes: [UInt8]
+        try validate(png: try read(maskPath: maskPath), name: maskPath, imageWidth: imageWidth, imageHeight: imageHeight)
+    }
+
+    /// The bytes of a mask file, within the image budgets; unreadable → `.invalidMask`.
+    public static func read(maskPath: String) throws -> [UInt8] {
         do {
-            bytes = try ImageDecoder(limits: decodeLimits).readFile(maskPath)
+            return try ImageDecoder(limits: decodeLimits).readFile(maskPath)
         } catch let error as InspectionError {
             throw InspectionError.invalidMask(path: maskPath, reason: reason(error, name: maskPath))
         }
-        return try validate(png: bytes, name: maskPath, imageWidth: imageWidth, imageHeight: imageHeight)
     }
 
     /// The same checks on bytes in memory; `name` appears in errors. A nil size skips the

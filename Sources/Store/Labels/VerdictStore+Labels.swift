@@ -10,7 +10,7 @@ extension VerdictStore {
     /// has one (rows that never decoded do not), and stored normalised to 0/255.
     @discardableResult
     public func addLabel(inspectionID: Int64, kind: LabelKind, defectClass: String?, note: String?, mask: [UInt8]?,
-                         author: String, at time: Double) throws -> Label {
+                         author: String, source: String = "cli", at time: Double) throws -> Label {
         let item = "label for inspection \(inspectionID)"
         try checkLabel(item: item, kind: kind, defectClass: defectClass, mask: mask, author: author, time: time)
         let target = try read { db in try InspectionRow.fetchOne(db, key: inspectionID) }
@@ -22,7 +22,7 @@ extension VerdictStore {
         }
         return try insertLabel(inspectionID: inspectionID, station: station, imagePath: imagePath, contentHash: contentHash,
                                kind: kind, defectClass: defectClass, note: note, mask: stored, author: author,
-                               source: "cli", at: time)
+                               source: source, at: time)
     }
 
     /// Labels an image file not necessarily inspected (import): keyed by content hash

@@ -1,20 +1,19 @@
 import Foundation
 import Inspection
-import Store
 
 /// The bytes an inspection scored, wherever they still are: the evidence folder beside the
 /// database, the path it was found at, or where `after = "move"` put it — each only when the
 /// bytes still hash to the recorded content, so a file rewritten at its path is never taken
 /// for the image that was judged.
-struct InspectionBytes {
-    let evidence: EvidenceStore
+public struct InspectionBytes: Sendable {
+    public let evidence: EvidenceStore
 
-    init(databasePath: String) {
+    public init(databasePath: String) {
         evidence = EvidenceStore(databasePath: databasePath)
     }
 
     /// Where the bytes were found.
-    enum Source: Equatable {
+    public enum Source: Equatable, Sendable {
         case evidence
         /// The file it was inspected at.
         case original(String)
@@ -23,7 +22,7 @@ struct InspectionBytes {
     }
 
     /// The recorded bytes of `record`, or nil with the reasons each place failed.
-    func find(_ record: InspectionRecord) -> (bytes: [UInt8], source: Source)? {
+    public func find(_ record: InspectionRecord) -> (bytes: [UInt8], source: Source)? {
         if let bytes = evidence.verifiedBytes(record.contentHash) { return (bytes, .evidence) }
         let decoder = ImageDecoder()
         for (path, source) in [(record.path, Source.original(record.path))] + (record.afterPath.map { [($0, Source.moved($0))] } ?? []) {
@@ -35,7 +34,7 @@ struct InspectionBytes {
     }
 
     /// Why `find` came back empty, for the user: what is at each path now.
-    func missingReason(_ record: InspectionRecord) -> String {
+    public func missingReason(_ record: InspectionRecord) -> String {
         var places = ["\(record.path) \(Self.state(record.path, record.contentHash))"]
         if let moved = record.afterPath { places.append("where it was moved, \(moved), \(Self.state(moved, record.contentHash))") }
         return places.joined(separator: "; ") + "; and no evidence copy of content \(record.contentHash.prefix(12)) was kept"
@@ -47,7 +46,7 @@ struct InspectionBytes {
 
     /// Keeps bytes found by `find` in the evidence folder (a hard link from where `after`
     /// moved the file — nothing writes there any more —, else a copy) and records them.
-    func keep(_ found: (bytes: [UInt8], source: Source), record: InspectionRecord, store: VerdictStore) throws {
+    public func keep(_ found: (bytes: [UInt8], source: Source), record: InspectionRecord, store: VerdictStore) throws {
         let how: EvidenceStore.Kept
         switch found.source {
         case .evidence: how = .present
