@@ -11,7 +11,7 @@ struct EngineBench: ParsableCommand {
             EncoderCommand<Vitb16>.self, EncoderCommand<Vitb16DPAM>.self, EncoderCommand<Vitl14At336>.self,
             EncoderCommand<Vitl14At518DPAM20>.self,
             EnsembleL14Command.self, StartupL14Command.self, Maps518Command.self, KernelsCommand.self,
-            DecodeCommand.self, RetrainCommand.self, RetrainWorkerCommand.self,
+            DecodeCommand.self, RetrainCommand.self, RetrainWorkerCommand.self, ServeRSSL14Command.self,
         ],
         defaultSubcommand: AllCommand.self)
 }
