@@ -26,7 +26,8 @@ public struct Inspector: Sendable {
     public init(configuration c: InspectorConfiguration) throws {
         let model: CLIPModel
         do {
-            model = try CLIPModel.load(path: c.modelPath, options: .init(configPath: c.modelConfigPath))
+            // Lean: an inspector needs the text tower only while its text vectors are computed.
+            model = try CLIPModel.load(path: c.modelPath, options: .init(configPath: c.modelConfigPath, residency: .visionOnly))
         } catch let error as EngineError {
             throw InspectionError.engine(error)
         }

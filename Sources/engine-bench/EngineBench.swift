@@ -12,7 +12,7 @@ struct EngineBench: ParsableCommand {
             EncoderCommand<Vitl14At518DPAM20>.self,
             EnsembleL14Command.self, StartupL14Command.self, Maps518Command.self, KernelsCommand.self,
             DecodeCommand.self, RetrainCommand.self, RetrainWorkerCommand.self, MakeCheckpointCommand.self,
-            DaemonCommand.self,
+            DaemonCommand.self, ServeRSSL14Command.self,
         ],
         defaultSubcommand: AllCommand.self)
 }

@@ -31,7 +31,7 @@ struct Maps518Command: ParsableCommand {
             for tap in taps {
                 let probs = scorer.patchProbabilities(tap)
                 let map = scorer.layerMap(patchProbabilities: probs, gridRows: grid, gridColumns: grid)
-                for i in sum.indices { sum[i] += map[i] }
+                AnomalyScorer.accumulate(map, into: &sum)
             }
             let smoothed = scorer.smoothing.apply(sum, width: size, height: size)
             let t = BenchSupport.now() - start

@@ -73,6 +73,40 @@ import Testing
         #expect(loadError(path) == .unexpectedTensors(path: path, names: ["visual.extra_adapter.weight"]))
     }
 
+    /// A lean model (`.visionOnly`) converts nothing at load, keeps the image tower once built,
+    /// rebuilds the text tower per use without keeping it, and computes exactly what a fully
+    /// loaded model computes; an unknown tensor is still reported once both towers were built.
+    @Test func leanModelKeepsOnlyTheImageTowerAndAgrees() throws {
+        let path = fx.path("model-openclip.safetensors")
+        let full = try CLIPModel.load(path: path)
+        let lean = try CLIPModel.load(path: path, options: .init(residency: .visionOnly))
+        #expect(lean.residentTowers.vision == false && lean.residentTowers.text == false)
+        #expect(full.residentTowers.vision && full.residentTowers.text)
+        let tokens = try CLIPTokenizer().tokenize(["a photo of a scratch"], contextLength: full.architecture.contextLength)
+        let expected = try full.textEncoder.encode(tokens: tokens)
+        #expect(try lean.textEncoder.encode(tokens: tokens) == expected)
+        #expect(lean.residentTowers.text == false)
+        let size = try fx.int("image_size")
+        var rng = RandomWeights(seed: 9)
+        let pixels = (0..<(3 * size * size)).map { _ in rng.normal() }
+        let a = try full.imageEncoder(inputSize: size, taps: [1, 2]).encode(pixels)
+        let b = try lean.imageEncoder(inputSize: size, taps: [1, 2]).encode(pixels)
+        #expect(lean.residentTowers.vision && !lean.residentTowers.text)
+        #expect(a.imageEmbedding == b.imageEmbedding)
+        #expect(zip(a.patchTokens, b.patchTokens).allSatisfy { $0.values == $1.values })
+
+        full.releaseTextTower()
+        #expect(full.residentTowers.text == false)
+        #expect(throws: EngineError.self) { try full.textEncoder }
+
+        let unknown = try variant("unknown-lean") { $0.append(("visual.extra_adapter.weight", [2], [1, 2])) }
+        let model = try CLIPModel.load(path: unknown, options: .init(residency: .visionOnly))
+        _ = try model.vision
+        #expect(throws: EngineError.unexpectedTensors(path: unknown, names: ["visual.extra_adapter.weight"])) {
+            try model.text
+        }
+    }
+
     @Test func gapInBlockNumberingIsReported() throws {
         // Block 1 moves past the last block, whatever the fixture's depth: 1 is then missing.
         let beyond = try fx.int("vision_layers") + 3

@@ -128,4 +128,24 @@ import Testing
         }
         #expect(worst < 3e-7)
     }
+
+    @Test(arguments: [(1, 1, 1, 1), (2, 3, 7, 5), (8, 8, 64, 64), (37, 37, 518, 518), (5, 9, 13, 27)])
+    func planeResizeMatchesGeneralResize(shape: (Int, Int, Int, Int)) {
+        let (inH, inW, outH, outW) = shape
+        let input = Self.random(inH * inW, seed: 31)
+        var fast = [Float](repeating: .nan, count: outH * outW)
+        var twin = [Float](repeating: .nan, count: outH * outW)
+        input.withUnsafeBufferPointer { i in
+            fast.withUnsafeMutableBufferPointer { f in
+                twin.withUnsafeMutableBufferPointer { t in
+                    BilinearResize.resizePlane(input: i.baseAddress!, inHeight: inH, inWidth: inW,
+                                               output: f.baseAddress!, outHeight: outH, outWidth: outW)
+                    BilinearResize.resize(channels: 1, input: i.baseAddress!, inHeight: inH, inWidth: inW,
+                                          inLayout: .planar(height: inH, width: inW), output: t.baseAddress!,
+                                          outHeight: outH, outWidth: outW, outLayout: .planar(height: outH, width: outW))
+                }
+            }
+        }
+        #expect(maxAbsDiff(fast, twin) <= 1e-6)
+    }
 }

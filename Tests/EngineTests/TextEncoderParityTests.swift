@@ -16,7 +16,7 @@ import Testing
 
     @Test func batchingDoesNotChangeResults() throws {
         let ids = try fx.idRows("clip.text_tokens")
-        var encoder = models.openCLIP.textEncoder
+        var encoder = try models.openCLIP.textEncoder
         let together = try encoder.encode(tokens: ids)
         encoder.maxRowsPerBatch = 1
         let alone = try encoder.encode(tokens: ids)
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func rejectsOutOfVocabularyIDs() throws {
-        let encoder = models.openCLIP.textEncoder
+        let encoder = try models.openCLIP.textEncoder
         #expect(throws: EngineError.self) { try encoder.encode(tokens: [[49406, Int32(encoder.tower.vocabularySize)]]) }
         #expect(throws: EngineError.self) { try encoder.encode(tokens: [[]]) }
     }

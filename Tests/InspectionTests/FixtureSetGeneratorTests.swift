@@ -80,7 +80,7 @@ import Testing
         let openCLIP = try CLIPModel.load(path: directory.appendingPathComponent("model-openclip.safetensors").path)
         let huggingFace = try CLIPModel.load(path: directory.appendingPathComponent("model-hf.safetensors").path)
         #expect(openCLIP.architecture == huggingFace.architecture && openCLIP.architecture.textHeads == 2)
-        #expect(huggingFace.vision.projection.values == openCLIP.vision.projection.values)
+        #expect(try huggingFace.vision.projection.values == openCLIP.vision.projection.values)
     }
 
     /// Tool, not a check: `INSPECTD_WRITE_FIXTURE_SET=DIR [INSPECTD_FIXTURE_SETTINGS=settings.json]

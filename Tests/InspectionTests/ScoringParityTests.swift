@@ -81,4 +81,41 @@ import Testing
         let out = GaussianFilter(sigma: 4).apply([Float](repeating: 1, count: 9), width: 3, height: 3)
         #expect(out.allSatisfy { abs($0 - 1) < 1e-6 })
     }
+
+    /// The fast separable kernel against scipy's arithmetic on odd sizes, maps narrower than the
+    /// kernel, and the 518² production size.
+    @Test(arguments: [(1, 1), (3, 5), (7, 40), (41, 37), (130, 9), (518, 518)])
+    func fastMatchesNaiveTwin(size: (Int, Int)) {
+        let (width, height) = size
+        var rng = RandomWeights(seed: UInt64(width * 1000 + height))
+        let map = (0..<(width * height)).map { _ in 2 + rng.normal() }
+        for sigma in [1.0, 4.0] {
+            let g = GaussianFilter(sigma: sigma)
+            let fast = g.apply(map, width: width, height: height)
+            let twin = g.applyNaive(map, width: width, height: height)
+            let diff = zip(fast, twin).map { abs($0 - $1) }.max() ?? 0
+            #expect(diff <= 1e-5, "sigma \(sigma) \(width)x\(height): \(diff)")
+        }
+    }
+}
+
+/// The vectorised per-patch probabilities and the combine-then-resize layer map against their
+/// twins (scalar loop; upstream's resize-both-planes order).
+@Suite struct AnomalyScorerTwinTests {
+    @Test(arguments: [(1, 1, 5), (3, 4, 13), (8, 8, 64), (37, 37, 768)])
+    func patchProbabilitiesAndLayerMapMatchTwins(shape: (Int, Int, Int)) throws {
+        let (rows, columns, e) = shape
+        var rng = RandomWeights(seed: UInt64(rows * 7 + e))
+        let text = [rng.tensor([e], std: 1).values, rng.tensor([e], std: 1).values]
+        let scorer = try AnomalyScorer(textFeatures: text, mapLayers: [0], mapSize: 4 * rows + 3)
+        let tokens = rng.tensor([1 + rows * columns, e], std: 1)
+        let fast = scorer.patchProbabilities(tokens)
+        let twin = scorer.patchProbabilitiesNaive(tokens)
+        #expect(fast.count == twin.count)
+        #expect((zip(fast, twin).map { abs($0 - $1) }.max() ?? 0) <= 1e-5)
+        let map = scorer.layerMap(patchProbabilities: fast, gridRows: rows, gridColumns: columns)
+        let mapTwin = scorer.layerMapNaive(patchProbabilities: fast, gridRows: rows, gridColumns: columns)
+        #expect(map.count == mapTwin.count)
+        #expect((zip(map, mapTwin).map { abs($0 - $1) }.max() ?? 0) <= 2e-6)
+    }
 }

@@ -93,7 +93,11 @@ final class StationRegistry {
             if let cached = loaded[key] ?? models[key] {
                 entry = cached
             } else {
-                let model = try Self.engine { try CLIPModel.load(path: ic.modelPath, options: .init(configPath: ic.modelConfigPath)) }
+                // Lean: the text tower is converted only while text vectors are computed (start-up,
+                // reload, version switch, few-shot refit); between those the daemon holds the image tower.
+                let model = try Self.engine {
+                    try CLIPModel.load(path: ic.modelPath, options: .init(configPath: ic.modelConfigPath, residency: .visionOnly))
+                }
                 entry = (model, try ContentHash.sha256(file: ic.modelPath))
                 logger.info("model loaded", metadata: ["model.path": "\(ic.modelPath)",
                                                        "model.architecture": "\(model.architecture)"])

@@ -12,19 +12,23 @@ public struct CheckpointLoader {
         public var activation: Activation?
         /// Overrides the LayerNorm eps (default: config file, else 1e-5).
         public var layerNormEps: Float?
+        /// Which towers stay in memory (default: both, converted at load).
+        public var residency: TowerResidency
 
-        /// Defaults: config beside the weights, OpenAI conventions otherwise.
-        public init(configPath: String? = nil, activation: Activation? = nil, layerNormEps: Float? = nil) {
+        /// Defaults: config beside the weights, OpenAI conventions otherwise, both towers resident.
+        public init(configPath: String? = nil, activation: Activation? = nil, layerNormEps: Float? = nil,
+                    residency: TowerResidency = .both) {
             self.configPath = configPath
             self.activation = activation
             self.layerNormEps = layerNormEps
+            self.residency = residency
         }
     }
 
     let file: SafeTensorsFile
     let naming: CheckpointNaming
     var path: String { file.path }
-    private var used = Set<String>()
+    private(set) var used = Set<String>()
 
     /// Loads `path` with `options`.
     public static func load(path: String, options: Options = Options()) throws -> CLIPModel {
@@ -38,7 +42,20 @@ public struct CheckpointLoader {
         let configPath = options.configPath ?? ModelConfigFile.locate(nextTo: path)
         let config = try configPath.map { try ModelConfigFile.load(path: $0) }
         let architecture = try loader.inferArchitecture(config: config, options: options)
-        return try loader.build(architecture)
+        let logitScale = try loader.logitScale()
+        switch options.residency {
+        case .both:
+            let vision = try loader.buildVision(architecture)
+            let text = try loader.buildText(architecture)
+            try loader.checkAllUsed(alsoUsed: [])
+            return CLIPModel(architecture: architecture,
+                             towers: ModelTowers(vision: vision, text: text, source: nil),
+                             logitScale: logitScale, naming: naming, path: path)
+        case .visionOnly:
+            let source = ModelTowers.Source(loader: loader, architecture: architecture)
+            return CLIPModel(architecture: architecture, towers: ModelTowers(vision: nil, text: nil, source: source),
+                             logitScale: logitScale, naming: naming, path: path)
+        }
     }
 
     // MARK: architecture
@@ -214,7 +231,8 @@ public struct CheckpointLoader {
             activation: arch.activation)
     }
 
-    private mutating func build(_ arch: CLIPArchitecture) throws -> CLIPModel {
+    /// Converts the image tower's tensors.
+    mutating func buildVision(_ arch: CLIPArchitecture) throws -> VisionTower {
         let vw = arch.visionWidth
         let p = arch.patchSize
         let eps = arch.layerNormEps
@@ -225,7 +243,7 @@ public struct CheckpointLoader {
             visionBlocks.append(try block("visual.transformer.resblocks.\(i).", width: vw, mlp: arch.visionMLPWidth,
                                           heads: arch.visionHeads, arch: arch))
         }
-        let vision = VisionTower(
+        return VisionTower(
             patchEmbedding: patchEmbedding,
             classEmbedding: try tensor("visual.class_embedding", [vw]),
             positionalEmbedding: try tensor("visual.positional_embedding", [arch.gridSize * arch.gridSize + 1, vw]),
@@ -234,34 +252,42 @@ public struct CheckpointLoader {
             lnPost: try layerNorm("visual.ln_post", width: vw, eps: eps),
             projection: try tensor("visual.proj", [vw, arch.embedDim]),
             patchSize: p, gridSize: arch.gridSize)
+    }
 
+    /// Converts the text tower's tensors.
+    mutating func buildText(_ arch: CLIPArchitecture) throws -> TextTower {
         let tw = arch.textWidth
+        let eps = arch.layerNormEps
         var textBlocks = [ResidualBlock]()
         for i in 0..<arch.textLayers {
             textBlocks.append(try block("transformer.resblocks.\(i).", width: tw, mlp: arch.textMLPWidth,
                                         heads: arch.textHeads, arch: arch))
         }
-        let text = TextTower(
+        return TextTower(
             tokenEmbedding: try tensor("token_embedding.weight", [arch.vocabSize, tw]),
             positionalEmbedding: try tensor("positional_embedding", [arch.contextLength, tw]),
             blocks: textBlocks,
             lnFinal: try layerNorm("ln_final", width: tw, eps: eps),
             projection: try tensor("text_projection", [tw, arch.embedDim]))
+    }
 
-        var logitScale: Float?
-        if file.tensors[naming.source(of: "logit_scale").names[0]] != nil {
-            let scale = try file.floats(naming.source(of: "logit_scale").names[0])
-            guard scale.count == 1 else {
-                throw EngineError.shapeMismatch(path: path, tensor: "logit_scale", expected: [],
-                                                actual: file.tensors["logit_scale"]?.shape ?? [])
-            }
-            logitScale = scale[0]
-            used.insert(naming.source(of: "logit_scale").names[0])
+    /// `logit_scale`, when the checkpoint has it.
+    mutating func logitScale() throws -> Float? {
+        let name = naming.source(of: "logit_scale").names[0]
+        guard file.tensors[name] != nil else { return nil }
+        let scale = try file.floats(name)
+        guard scale.count == 1 else {
+            throw EngineError.shapeMismatch(path: path, tensor: "logit_scale", expected: [],
+                                            actual: file.tensors[name]?.shape ?? [])
         }
+        used.insert(name)
+        return scale[0]
+    }
 
-        let unexpected = file.names.filter { !used.contains($0) && !naming.isIgnorable($0) }
+    /// Fails on any tensor that neither this loader nor `alsoUsed` (names read by another
+    /// loader of the same file, for towers built separately) consumed.
+    func checkAllUsed(alsoUsed: Set<String>) throws {
+        let unexpected = file.names.filter { !used.contains($0) && !alsoUsed.contains($0) && !naming.isIgnorable($0) }
         guard unexpected.isEmpty else { throw EngineError.unexpectedTensors(path: path, names: unexpected) }
-        return CLIPModel(architecture: arch, vision: vision, text: text, logitScale: logitScale,
-                         naming: naming, path: path)
     }
 }

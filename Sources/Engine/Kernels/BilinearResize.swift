@@ -71,4 +71,48 @@ public enum BilinearResize {
             }
         }
     }
+
+    /// Fast path for one contiguous plane (`inHeight`×`inWidth` → `outHeight`×`outWidth`): a
+    /// horizontal pass over the few input rows, then each output row as the blend of two of
+    /// them, eight columns at a time, rows split across the engine's workers. Same products and
+    /// sums as `resize` (w0·(a, b) then the row blend), so the two agree to the last bit barring
+    /// fused multiply-adds.
+    public static func resizePlane(input: UnsafePointer<Float>, inHeight: Int, inWidth: Int,
+                                   output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int) {
+        guard inHeight > 0, inWidth > 0, outHeight > 0, outWidth > 0 else { return }
+        let rowTaps = taps(inSize: inHeight, outSize: outHeight)
+        let colTaps = taps(inSize: inWidth, outSize: outWidth)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: inHeight * outWidth) { scratch in
+            guard let wide = scratch.baseAddress else { return }
+            for iy in 0..<inHeight {
+                let src = input + iy * inWidth
+                let dst = wide + iy * outWidth
+                for ox in 0..<outWidth {
+                    let t = colTaps[ox]
+                    dst[ox] = t.w0 * src[t.i0] + t.w1 * src[t.i1]
+                }
+            }
+            let lanes = FastExp.lanes
+            let body = outWidth - outWidth % lanes
+            let rows = UnsafePointer(wide)
+            rowTaps.withUnsafeBufferPointer { tapBuffer in
+                Workers.forEachChunk(outHeight, minimumPerChunk: 64) { range in
+                    for oy in range {
+                        let t = tapBuffer[oy]
+                        let top = rows + t.i0 * outWidth
+                        let bottom = rows + t.i1 * outWidth
+                        let out = output + oy * outWidth
+                        let w0 = SIMD8<Float>(repeating: t.w0)
+                        let w1 = SIMD8<Float>(repeating: t.w1)
+                        var x = 0
+                        while x < body {
+                            FastExp.store(w0 * FastExp.load(top + x) + w1 * FastExp.load(bottom + x), out + x)
+                            x += lanes
+                        }
+                        for column in body..<outWidth { out[column] = t.w0 * top[column] + t.w1 * bottom[column] }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -42,8 +42,20 @@ public struct MultiHeadAttention: Sendable {
 
     /// Floats of tile scratch `attend` needs for sequences of up to `tokens` on `workers`.
     public static func scratchCount(tokens: Int, workers: Int) -> Int {
-        max(1, workers) * tileRows(tokens: tokens) * max(tokens, 1)
+        max(1, workers) * workerScratch(tokens: tokens)
     }
+
+    /// One worker's share of the scratch: a query-row tile, or the symmetric path's two
+    /// square tiles and per-row running maxima and sums.
+    static func workerScratch(tokens: Int) -> Int {
+        let n = max(tokens, 1)
+        let b = symmetricBlock(tokens: n)
+        return max(tileRows(tokens: n) * n, 2 * b * b + 2 * n)
+    }
+
+    /// DPAM's value-value scores `v vᵀ` are symmetric: compute each pair of tiles once (see
+    /// `attendSymmetric`). Off only to measure the saving (`engine-bench kernels`).
+    nonisolated(unsafe) public static var symmetricValueValue = true
 
     /// Per-head attention over one sequence of `tokens` rows of `qkv` ([tokens, 3W]), writing
     /// the concatenated head outputs to `context` ([tokens, W], before out_proj). Heads and
@@ -55,13 +67,17 @@ public struct MultiHeadAttention: Sendable {
     public func attend(tokens n: Int, qkv: UnsafePointer<Float>, path: Path, causal: Bool,
                        scratch: UnsafeMutablePointer<Float>, workers: Int, context: UnsafeMutablePointer<Float>) {
         guard n > 0 else { return }
+        if path == .valueValue, !causal, Self.symmetricValueValue {
+            attendSymmetric(tokens: n, qkv: qkv, scratch: scratch, workers: workers, context: context)
+            return
+        }
         let w = width
         let d = headDim
         let ld = 3 * w
         let scale = 1 / Float(d).squareRoot()
         let blockRows = Self.tileRows(tokens: n)
         let blocks = (n + blockRows - 1) / blockRows
-        let tileSize = blockRows * n
+        let tileSize = Self.workerScratch(tokens: n)
         nonisolated(unsafe) let qkv = qkv, scratch = scratch, context = context
         Parallel.forEachTask(heads * blocks, workers: min(max(1, workers), Parallel.cores)) { worker, task in
             let h = task / blocks

@@ -48,15 +48,62 @@ public struct AnomalyScorer: Sendable {
     }
 
     /// Per-patch (p_normal, p_anomalous) of one tap's tokens [1 + G², E] (CLS dropped),
-    /// interleaved as [G², 2].
+    /// interleaved as [G², 2]: eight channels at a time, patches split across the engine's
+    /// workers (`patchProbabilitiesNaive` is the scalar twin).
     public func patchProbabilities(_ tokens: Tensor) -> [Float] {
         let e = tokens.shape.last ?? 0
-        let patches = (tokens.shape.first ?? 1) - 1
-        var out = [Float](repeating: 0, count: 2 * max(patches, 0))
+        let patches = max((tokens.shape.first ?? 1) - 1, 0)
+        var out = [Float](repeating: 0, count: 2 * patches)
+        let base = UnsafePointer(tokens.pointer) + e
+        let lanes = 8
+        let body = e - e % lanes
+        textFeatures[0].withUnsafeBufferPointer { n in
+            textFeatures[1].withUnsafeBufferPointer { a in
+                out.withUnsafeMutableBufferPointer { o in
+                    guard let t0 = n.baseAddress, let t1 = a.baseAddress, let dst = o.baseAddress else { return }
+                    let raw0 = UnsafeRawPointer(t0)
+                    let raw1 = UnsafeRawPointer(t1)
+                    Workers.forEachChunk(patches, minimumPerChunk: 64) { range in
+                        for p in range {
+                            let row = base + p * e
+                            let rawRow = UnsafeRawPointer(row)
+                            var sq = SIMD8<Float>(), d0 = SIMD8<Float>(), d1 = SIMD8<Float>()
+                            var c = 0
+                            while c < body {
+                                let offset = c * MemoryLayout<Float>.stride
+                                let v = rawRow.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                                sq += v * v
+                                d0 += v * raw0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                                d1 += v * raw1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                                c += lanes
+                            }
+                            var sqs = sq.sum(), dot0 = d0.sum(), dot1 = d1.sum()
+                            for c in body..<e {
+                                sqs += row[c] * row[c]
+                                dot0 += row[c] * t0[c]
+                                dot1 += row[c] * t1[c]
+                            }
+                            let inv = 1 / max(sqs.squareRoot(), .leastNormalMagnitude)
+                            let (pn, pa) = softmax2(dot0 * inv / temperature, dot1 * inv / temperature)
+                            dst[2 * p] = pn
+                            dst[2 * p + 1] = pa
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Twin of `patchProbabilities`: one patch and one channel at a time.
+    public func patchProbabilitiesNaive(_ tokens: Tensor) -> [Float] {
+        let e = tokens.shape.last ?? 0
+        let patches = max((tokens.shape.first ?? 1) - 1, 0)
+        var out = [Float](repeating: 0, count: 2 * patches)
         let t0 = textFeatures[0]
         let t1 = textFeatures[1]
         let base = tokens.pointer
-        for p in 0..<max(patches, 0) {
+        for p in 0..<patches {
             let row = base + (p + 1) * e
             var sq: Float = 0
             var d0: Float = 0
@@ -75,9 +122,30 @@ public struct AnomalyScorer: Sendable {
         return out
     }
 
-    /// The anomalous-evidence map of one tap, upsampled to `mapSize`²: both class planes are
-    /// resized (PyTorch bilinear, align_corners=False), then combined, as upstream does.
+    /// The anomalous-evidence map of one tap, upsampled to `mapSize`². Upstream resizes both
+    /// class planes (PyTorch bilinear, align_corners=False) and then combines them; bilinear
+    /// weights sum to one, so combining first, `(p_a + 1 − p_n)/2` on the G² grid, and resizing
+    /// that one plane (`BilinearResize.resizePlane`) is the same map at half the work.
+    /// `layerMapNaive` is the upstream order.
     public func layerMap(patchProbabilities probs: [Float], gridRows: Int, gridColumns: Int) -> [Float] {
+        let s = mapSize
+        let cells = gridRows * gridColumns
+        guard probs.count >= 2 * cells else { return layerMapNaive(patchProbabilities: probs, gridRows: gridRows, gridColumns: gridColumns) }
+        var evidence = [Float](repeating: 0, count: cells)
+        for i in 0..<cells { evidence[i] = (probs[2 * i + 1] + 1 - probs[2 * i]) / 2 }
+        var map = [Float](repeating: 0, count: s * s)
+        evidence.withUnsafeBufferPointer { src in
+            map.withUnsafeMutableBufferPointer { dst in
+                guard let i = src.baseAddress, let o = dst.baseAddress else { return }
+                BilinearResize.resizePlane(input: i, inHeight: gridRows, inWidth: gridColumns,
+                                           output: o, outHeight: s, outWidth: s)
+            }
+        }
+        return map
+    }
+
+    /// Twin of `layerMap` in upstream's order: both planes resized, then combined.
+    public func layerMapNaive(patchProbabilities probs: [Float], gridRows: Int, gridColumns: Int) -> [Float] {
         let s = mapSize
         var planes = [Float](repeating: 0, count: 2 * s * s)
         probs.withUnsafeBufferPointer { src in
@@ -107,12 +175,22 @@ public struct AnomalyScorer: Sendable {
         for index in mapLayers {
             let probs = patchProbabilities(encoding.patchTokens[index])
             let map = layerMap(patchProbabilities: probs, gridRows: encoding.gridRows, gridColumns: encoding.gridColumns)
-            for i in sum.indices { sum[i] += map[i] }
+            Self.accumulate(map, into: &sum)
             patchProbs.append(probs)
             layerMaps.append(map)
         }
         let smoothed = smoothing.apply(sum, width: mapSize, height: mapSize)
         return AnomalyScores(imageProbabilities: image, patchProbabilities: patchProbs, layerMaps: layerMaps,
                              summedMap: sum, smoothedMap: smoothed, mapSize: mapSize)
+    }
+
+    /// `sum += map` element-wise (vectorised: no bounds checks in the loop).
+    public static func accumulate(_ map: [Float], into sum: inout [Float]) {
+        let n = min(map.count, sum.count)
+        map.withUnsafeBufferPointer { m in
+            sum.withUnsafeMutableBufferPointer { s in
+                for i in 0..<n { s[i] += m[i] }
+            }
+        }
     }
 }

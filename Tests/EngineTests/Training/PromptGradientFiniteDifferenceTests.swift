@@ -71,8 +71,8 @@ import Testing
 
     @Test func textPathMatchesFiniteDifferences() throws {
         let (prompts, seqs, params) = try setUp()
-        let text = PromptTextGradient(tower: model.text)
-        let e = model.text.embedDim
+        let text = PromptTextGradient(tower: try model.text)
+        let e = try model.text.embedDim
         var rng = RandomWeights(seed: 99)
         let r = (0..<2).map { _ in (0..<e).map { _ in rng.normal() } }
         func objective(_ s: [TextSequence]) -> Double {
@@ -100,7 +100,7 @@ import Testing
     @Test func totalLossMatchesFiniteDifferences() throws {
         let (prompts, seqs, params) = try setUp()
         let batch = try TrainingStepParityTests().batch()
-        let text = PromptTextGradient(tower: model.text)
+        let text = PromptTextGradient(tower: try model.text)
         let loss = AnomalyCLIPLoss()
         func objective(_ s: [TextSequence]) -> Double {
             Double(loss.evaluate(text: text.forward(s).features, batch: batch).total)

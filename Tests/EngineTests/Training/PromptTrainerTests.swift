@@ -56,7 +56,7 @@ import Testing
         let trainer = PromptTrainer()
         var adam = AdamOptimizer(learningRate: trainer.learningRate, beta1: trainer.betas.0, beta2: trainer.betas.1,
                                  epsilon: trainer.epsilon)
-        let gradient = PromptTextGradient(tower: parity.model.text)
+        let gradient = PromptTextGradient(tower: try parity.model.text)
         var losses = [Float]()
         for s in 0..<steps {
             let (batch, loss) = batches[s % batches.count]

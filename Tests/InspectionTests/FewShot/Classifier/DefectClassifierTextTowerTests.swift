@@ -31,10 +31,10 @@ struct DefectClassifierTextTowerTests {
         let classifier = try DefectClassifier.zeroShot(classes: classes, tokenizer: tokenizer, encoder: model.textEncoder)
         #expect(classifier.classes == classes)
         #expect(classifier.method == .zeroShot)
-        #expect(classifier.embeddingDimension == model.text.embedDim)
+        #expect(try classifier.embeddingDimension == model.text.embedDim)
         #expect(classifier.textWeights.count == classes.count)
         for weight in classifier.textWeights {
-            #expect(weight.count == model.text.embedDim)
+            #expect(try weight.count == model.text.embedDim)
             let norm = weight.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
             #expect(abs(norm - 1) < 1e-5)
         }
@@ -42,10 +42,10 @@ struct DefectClassifierTextTowerTests {
         #expect(classifier.textWeights[0] != classifier.textWeights[1])
 
         // The weights are the normalised mean of the normalised prompt embeddings.
-        let encoder = model.textEncoder
+        let encoder = try model.textEncoder
         let sentences = DefectClassifier.prompts(for: classes[1])
         let embeddings = try encoder.encode(tokens: tokenizer.tokenize(sentences, contextLength: encoder.tower.contextLength))
-        var mean = [Float](repeating: 0, count: model.text.embedDim)
+        var mean = [Float](repeating: 0, count: try model.text.embedDim)
         for e in embeddings {
             let unit = VectorMath.normalized(e)
             for i in mean.indices { mean[i] += unit[i] }
@@ -53,7 +53,7 @@ struct DefectClassifierTextTowerTests {
         let expected = VectorMath.normalized(mean)
         for (a, b) in zip(classifier.textWeights[1], expected) { #expect(abs(a - b) < 1e-5) }
 
-        var data = ClassifierSyntheticData(dimension: model.text.embedDim, classCount: 1, seed: 3)
+        var data = ClassifierSyntheticData(dimension: try model.text.embedDim, classCount: 1, seed: 3)
         let prediction = try classifier.predict(data.randomUnit())
         #expect(prediction.probabilities.count == 3)
     }
