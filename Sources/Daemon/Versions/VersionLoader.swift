@@ -19,7 +19,6 @@ struct VersionLoader {
     let logger: Logger
     /// `[fewshot] refine_window`: unlabelled `fail` images a fit refines the zero-shot classes on.
     var refineWindow = 64
-    var status: (String) -> Void = { _ in }
 
     /// What a station is built on: loaded weights, inspector settings and the base id.
     struct Base {
@@ -70,19 +69,24 @@ struct VersionLoader {
             if active.source == .configured, fewShot != nil,
                try store.currentLabelIDs(station: name) != active.trainingLabelIDs.sorted() {
                 return try newVersion(base, reason: "labels changed since version \(active.id)", now: now,
-                                      interim: try runtime(base, version: active, refit: false), activeID: active.id)
+                                      interim: try runtime(base, version: active), activeID: active.id)
             }
-            if let fewShot, needsRefit(active) {
-                let labels = try store.labels(ids: active.trainingLabelIDs)
-                let job = FewShotFitJob(base: base, target: .refitParts(active), tokenizer: tokenizer, labels: labels,
-                                        images: Self.labeledImages(labels), unlabelled: [], settings: fewShot,
-                                        activeAtPlan: active.id)
-                return .fit(interim: try runtime(base, version: active, refit: false), job: job)
-            }
-            return .ready(try runtime(base, version: active))
+            return try plan(base, version: active)
         }
         let reason = active.map { "model or settings changed (was \($0.base))" } ?? "first version of the station"
         return try newVersion(base, reason: reason, now: now, interim: nil, activeID: active?.id)
+    }
+
+    /// The station running `version` (activated in the database, or its active one): ready
+    /// when its few-shot parts are stored, else without them until a background fit restores
+    /// them from the version's label ids.
+    func plan(_ base: Base, version: ModelVersionRecord) throws -> Plan {
+        guard let fewShot, needsRefit(version) else { return .ready(try runtime(base, version: version)) }
+        let labels = try store.labels(ids: version.trainingLabelIDs)
+        let job = FewShotFitJob(base: base, target: .refitParts(version), tokenizer: tokenizer, labels: labels,
+                                images: Self.labeledImages(labels), unlabelled: [], settings: fewShot,
+                                activeAtPlan: version.id)
+        return .fit(interim: try runtime(base, version: version), job: job)
     }
 
     /// A new `configured` version: made now without labels, else planned as a background fit.
@@ -178,16 +182,15 @@ struct VersionLoader {
     }
 
     /// The station running `version` (which must be for `base`).
-    /// With `refit: false` a version whose few-shot blobs were pruned runs without them (the
-    /// interim while the background fit restores them); `true` refits them here, synchronously
-    /// (a version switch made in the database, rare and bounded by that version's labels).
-    func runtime(_ base: Base, version: ModelVersionRecord, refit: Bool = true) throws -> StationRuntime {
+    /// A version whose few-shot blobs were pruned runs without them (`plan(_:version:)` fits
+    /// them in the background).
+    func runtime(_ base: Base, version: ModelVersionRecord) throws -> StationRuntime {
         guard version.base == base.id else {
             throw DaemonError.version(id: version.id, problem: "was made for \(version.base), the station runs \(base.id)")
         }
         let inspector = try Self.inspector(base.model, configuration: base.configuration, tokenizer: tokenizer,
                                            version: version)
-        let model = try fewShotModel(version, inspector: inspector, refit: refit)
+        let model = try fewShotModel(version, inspector: inspector)
         return finish(base, inspector: inspector, fewShot: model, versionID: version.id)
     }
 
@@ -208,33 +211,23 @@ struct VersionLoader {
                              promptsSource: "model version \(version.id)")
     }
 
-    /// The version's few-shot parts: from its blobs, else refitted on its label ids (and
-    /// stored back), else none.
-    private func fewShotModel(_ version: ModelVersionRecord, inspector: Inspector, refit: Bool) throws -> FewShotModel? {
-        guard let fewShot, !version.trainingLabelIDs.isEmpty else { return nil }
+    /// The version's few-shot parts from its blobs; nil without labels or when the blobs were
+    /// pruned (then `plan(_:version:)` refits them in the background).
+    private func fewShotModel(_ version: ModelVersionRecord, inspector: Inspector) throws -> FewShotModel? {
+        guard let fewShot, !version.trainingLabelIDs.isEmpty, !needsRefit(version) else { return nil }
         let labels = try store.labels(ids: version.trainingLabelIDs)
         let good = labels.filter { $0.kind == .good }.count
-        if version.memoryBank != nil || version.classifier != nil || version.failThreshold != nil {
-            let memory = try version.memoryBank.map { try NormalMemoryBank(serialized: $0) }
-            let classifier = try version.classifier.map { try FewShotModel.classifier(json: $0, item: "model version \(version.id)") }
-            var thresholds: CalibratedThresholds?
-            if let review = version.reviewThreshold, let fail = version.failThreshold {
-                thresholds = CalibratedThresholds(review: review, fail: fail, method: version.thresholdMethod ?? "stored",
-                                                  goodCount: good, defectCount: labels.count - good,
-                                                  targetFalseRejectRate: nil, reviewFalseRejectRate: nil)
-            }
-            return FewShotModel(memory: memory, settings: fewShot, classifier: classifier, thresholds: thresholds,
-                                goodCount: good, defectCount: labels.count - good,
-                                note: thresholds.map { "stored (\($0.method))" } ?? "not calibrated; using the configured thresholds")
+        let memory = try version.memoryBank.map { try NormalMemoryBank(serialized: $0) }
+        let classifier = try version.classifier.map { try FewShotModel.classifier(json: $0, item: "model version \(version.id)") }
+        var thresholds: CalibratedThresholds?
+        if let review = version.reviewThreshold, let fail = version.failThreshold {
+            thresholds = CalibratedThresholds(review: review, fail: fail, method: version.thresholdMethod ?? "stored",
+                                              goodCount: good, defectCount: labels.count - good,
+                                              targetFalseRejectRate: nil, reviewFalseRejectRate: nil)
         }
-        guard refit else { return nil }
-        status("refitting few-shot parts of model version \(version.id) from \(labels.count) labels")
-        let model = try FewShotModel.build(inspector: inspector, images: Self.labeledImages(labels), settings: fewShot)
-        try store.updateVersionParts(id: version.id, memoryBank: model.memory?.serialized(),
-                                     classifier: try model.classifierJSON(), thresholds: model.thresholds)
-        logger.info("few-shot parts refitted", metadata: ["version.id": "\(version.id)", "fewshot.good": "\(model.goodCount)",
-                                                          "fewshot.defect": "\(model.defectCount)"])
-        return model
+        return FewShotModel(memory: memory, settings: fewShot, classifier: classifier, thresholds: thresholds,
+                            goodCount: good, defectCount: labels.count - good,
+                            note: thresholds.map { "stored (\($0.method))" } ?? "not calibrated; using the configured thresholds")
     }
 
     private func finish(_ base: Base, inspector: Inspector, fewShot: FewShotModel?, versionID: Int64?) -> StationRuntime {
