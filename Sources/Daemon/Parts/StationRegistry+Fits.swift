@@ -167,10 +167,10 @@ extension StationRegistry {
     }
 
     private func versionLoader(_ job: FewShotFitJob) throws -> VersionLoader {
-        guard let configuration else {
+        guard let configuration, let tokenizer else {
             throw DaemonError.fitCancelled(station: job.station)
         }
-        return try versionLoader(configuration, tokenizer: job.tokenizer)
+        return try versionLoader(configuration, tokenizer: tokenizer)
     }
 
     private func abandonFitRecord(_ name: String) {

@@ -81,7 +81,8 @@ final class StationRegistry {
         var loaded = [String: (model: CLIPModel, hash: String)]()
         let tokenizer = try self.tokenizer ?? Self.engine { try CLIPTokenizer() }
         self.tokenizer = tokenizer
-        let loader = try versionLoader(config, tokenizer: tokenizer)
+        var loader = try versionLoader(config, tokenizer: tokenizer)
+        loader.previous = stations
         let promptsHash = try config.model.promptsPath.map { try ContentHash.sha256(file: $0) }
         for station in config.stations {
             let ic = config.inspectorConfiguration(for: station)

@@ -17,6 +17,9 @@ struct VersionLoader {
     /// Nil when `[fewshot] enabled = false`.
     let fewShot: FewShotSettings?
     let logger: Logger
+    /// The stations as they ran before this build (a reload): a station on the same base and
+    /// version keeps its inspector, so a reload does not encode its prompts again.
+    var previous: [String: StationRuntime] = [:]
     /// `[fewshot] refine_window`: unlabelled `fail` images a fit refines the zero-shot classes on.
     var refineWindow = 64
 
@@ -83,10 +86,11 @@ struct VersionLoader {
     func plan(_ base: Base, version: ModelVersionRecord) throws -> Plan {
         guard let fewShot, needsRefit(version) else { return .ready(try runtime(base, version: version)) }
         let labels = try store.labels(ids: version.trainingLabelIDs)
-        let job = FewShotFitJob(base: base, target: .refitParts(version), tokenizer: tokenizer, labels: labels,
-                                images: Self.labeledImages(labels), unlabelled: [], settings: fewShot,
+        let interim = try runtime(base, version: version)
+        let job = FewShotFitJob(base: base, target: .refitParts(version), inspector: interim.pipeline.inspector,
+                                labels: labels, images: Self.labeledImages(labels), unlabelled: [], settings: fewShot,
                                 activeAtPlan: version.id)
-        return .fit(interim: try runtime(base, version: version), job: job)
+        return .fit(interim: interim, job: job)
     }
 
     /// A new `configured` version: made now without labels, else planned as a background fit.
@@ -103,13 +107,22 @@ struct VersionLoader {
         if fewShot.refineZeroShot, !fewShot.classes.isEmpty {
             unlabelled = try store.recentUnlabelledFailures(station: name, limit: refineWindow)
         }
-        let job = FewShotFitJob(base: base, target: .newVersion(reason: reason), tokenizer: tokenizer, labels: labels,
-                                images: Self.labeledImages(labels), unlabelled: unlabelled, settings: fewShot,
-                                activeAtPlan: activeID)
-        let zeroShot = try interim ?? finish(base, inspector: Inspector(model: base.model, configuration: base.configuration,
-                                                                        tokenizer: tokenizer),
-                                             fewShot: nil, versionID: nil)
-        return .fit(interim: zeroShot, job: job)
+        // Without a version for this base: the configured text side alone (the same text side
+        // the new version gets, so the fit reuses its text vectors either way).
+        let running = try interim ?? finish(base, inspector: previousInspector(base, versionID: nil)
+                                                ?? Inspector(model: base.model, configuration: base.configuration,
+                                                             tokenizer: tokenizer),
+                                            fewShot: nil, versionID: nil)
+        let job = FewShotFitJob(base: base, target: .newVersion(reason: reason), inspector: running.pipeline.inspector,
+                                labels: labels, images: Self.labeledImages(labels), unlabelled: unlabelled,
+                                settings: fewShot, activeAtPlan: activeID)
+        return .fit(interim: running, job: job)
+    }
+
+    /// The inspector the station already runs for `base` and `versionID`, if any.
+    private func previousInspector(_ base: Base, versionID: Int64?) -> Inspector? {
+        guard let old = previous[base.station.name], old.baseID == base.id, old.versionID == versionID else { return nil }
+        return old.pipeline.inspector
     }
 
     /// Labels as the images the fit encodes: the one place label rows become image paths.
@@ -126,15 +139,7 @@ struct VersionLoader {
     /// The background half of a fit (worker thread, no database): the job's inspector, then
     /// every image encoded once and the few-shot parts built — the one place a fit encodes.
     static func fit(_ job: FewShotFitJob, progress: (Int, Int) throws -> Void) throws -> FitOutput {
-        let tokenizer = job.tokenizer
-        let inspector: Inspector
-        switch job.target {
-        case .newVersion:
-            inspector = try Inspector(model: job.base.model, configuration: job.base.configuration, tokenizer: tokenizer)
-        case let .refitParts(version):
-            inspector = try Self.inspector(job.base.model, configuration: job.base.configuration, tokenizer: tokenizer,
-                                           version: version)
-        }
+        let inspector = try job.inspector.withOwnEncoder()
         let model = try FewShotModel.build(inspector: inspector, images: job.images, settings: job.settings,
                                            unlabelled: job.unlabelled, progress: progress)
         return try FitOutput(inspector: inspector, model: model)
@@ -188,8 +193,8 @@ struct VersionLoader {
         guard version.base == base.id else {
             throw DaemonError.version(id: version.id, problem: "was made for \(version.base), the station runs \(base.id)")
         }
-        let inspector = try Self.inspector(base.model, configuration: base.configuration, tokenizer: tokenizer,
-                                           version: version)
+        let inspector = try previousInspector(base, versionID: version.id)
+            ?? Self.inspector(base.model, configuration: base.configuration, tokenizer: tokenizer, version: version)
         let model = try fewShotModel(version, inspector: inspector)
         return finish(base, inspector: inspector, fewShot: model, versionID: version.id)
     }
@@ -234,7 +239,7 @@ struct VersionLoader {
         var label = base.id + (versionID.map { "+v\($0)" } ?? "+zero-shot")
         if let fewShot { label += "+fs\(fewShot.goodCount)g\(fewShot.defectCount)d" }
         return StationRuntime(configuration: base.station, pipeline: StationPipeline(inspector: inspector, fewShot: fewShot),
-                              modelVersion: label, versionID: versionID, action: base.action)
+                              modelVersion: label, versionID: versionID, baseID: base.id, action: base.action)
     }
 }
 
