@@ -106,7 +106,6 @@ public final class InspectDaemon {
 
     private func wire(database: DatabaseGuard, store: VerdictStore, signals: SignalSource) -> Parts {
         let registry = StationRegistry(store: store, clock: clock, logger: logger)
-        registry.status = { [notifier] in notifier.status($0) }
         let processor = ImageProcessor(store: store, registry: registry, clock: clock, logger: logger)
         let discovery = Discovery(store: store, clock: clock, logger: logger,
                                   station: { registry[$0]?.configuration },

@@ -13,5 +13,7 @@ struct StationRuntime {
     /// `model_versions.id` of the version in force; nil while the station runs the configured
     /// text side alone, waiting for its first version's few-shot parts to be fitted.
     let versionID: Int64?
+    /// `ModelVersion.identifier` of the base it runs (weights + text side + settings).
+    let baseID: String
     let action: ProcessedFileAction
 }

@@ -14,7 +14,7 @@ public struct Inspector: Sendable {
     /// Where the text vectors came from ("learned prompts FILE" or "prompt ensemble 'NAME'").
     public let textSource: String
     /// Image encoder for the configured size, taps and DPAM.
-    public let encoder: ImageEncoder
+    public private(set) var encoder: ImageEncoder
     /// Map and probability computation.
     public let scorer: AnomalyScorer
     /// Resize + normalisation.
@@ -74,6 +74,20 @@ public struct Inspector: Sendable {
             throw InspectionError.engine(error)
         }
         decoder = ImageDecoder(limits: c.decodeLimits)
+    }
+
+    /// The same inspector with an image encoder of its own (its own workspaces and scratch),
+    /// the text vectors reused: for a background thread working beside the one that scores
+    /// with `self`, without encoding the prompts again.
+    public func withOwnEncoder() throws -> Inspector {
+        var copy = self
+        do {
+            copy.encoder = try model.imageEncoder(inputSize: encoder.inputHeight, taps: encoder.taps,
+                                                  dualPath: encoder.dualPath)
+        } catch let error as EngineError {
+            throw InspectionError.engine(error)
+        }
+        return copy
     }
 
     /// Model input side.

@@ -12,26 +12,31 @@ extension StationRegistry {
         for name in pendingFits.keys where jobs[name] == nil {
             dropFit(name, reason: "no longer needed")
         }
-        for (name, job) in jobs {
-            if let current = pendingFits[name], current.job.key == job.key {
-                pendingFits[name]?.job = job
-                continue
-            }
-            if pendingFits[name] != nil { dropFit(name, reason: "replaced by a newer fit") }
-            var notBefore: Double?
-            do {
-                notBefore = FitBackoff.notBefore(try store.fewShotFit(station: name), key: job.key)
-            } catch {
-                logger.warning("cannot read the few-shot fit record: \(error)", metadata: ["inspection.station": "\(name)"])
-            }
-            if let notBefore, notBefore > clock.now {
-                logger.warning("few-shot fit postponed after earlier attempts did not finish", metadata: [
-                    "inspection.station": "\(name)", "fit.not_before": "\(Self.timeText(notBefore))",
-                ])
-            }
-            pendingFits[name] = PendingFit(job: job, notBefore: notBefore)
+        for job in jobs.values { scheduleFit(job) }
+    }
+
+    /// Plans `job` for its station (keeping a pending fit of the same key, replacing another)
+    /// and starts it when the worker is free and the back-off allows.
+    func scheduleFit(_ job: FewShotFitJob) {
+        let name = job.station
+        defer { startDueFit() }
+        if let current = pendingFits[name], current.job.key == job.key {
+            pendingFits[name]?.job = job
+            return
         }
-        startDueFit()
+        if pendingFits[name] != nil { dropFit(name, reason: "replaced by a newer fit") }
+        var notBefore: Double?
+        do {
+            notBefore = FitBackoff.notBefore(try store.fewShotFit(station: name), key: job.key)
+        } catch {
+            logger.warning("cannot read the few-shot fit record: \(error)", metadata: ["inspection.station": "\(name)"])
+        }
+        if let notBefore, notBefore > clock.now {
+            logger.warning("few-shot fit postponed after earlier attempts did not finish", metadata: [
+                "inspection.station": "\(name)", "fit.not_before": "\(Self.timeText(notBefore))",
+            ])
+        }
+        pendingFits[name] = PendingFit(job: job, notBefore: notBefore)
     }
 
     /// Puts back the fits of a snapshot (a reload that failed after the build).
@@ -162,10 +167,10 @@ extension StationRegistry {
     }
 
     private func versionLoader(_ job: FewShotFitJob) throws -> VersionLoader {
-        guard let configuration else {
+        guard let configuration, let tokenizer else {
             throw DaemonError.fitCancelled(station: job.station)
         }
-        return try versionLoader(configuration, tokenizer: job.tokenizer)
+        return try versionLoader(configuration, tokenizer: tokenizer)
     }
 
     private func abandonFitRecord(_ name: String) {

@@ -12,8 +12,6 @@ final class StationRegistry {
     let store: VerdictStore
     let clock: DaemonClock
     let logger: Logger
-    /// Progress for systemd's STATUS line while a version is built.
-    var status: (String) -> Void = { _ in }
     var stations: [String: StationRuntime] = [:]
     private var models: [String: (model: CLIPModel, hash: String)] = [:]
     var tokenizer: CLIPTokenizer?
@@ -84,7 +82,7 @@ final class StationRegistry {
         let tokenizer = try self.tokenizer ?? Self.engine { try CLIPTokenizer() }
         self.tokenizer = tokenizer
         var loader = try versionLoader(config, tokenizer: tokenizer)
-        loader.status = status
+        loader.previous = stations
         let promptsHash = try config.model.promptsPath.map { try ContentHash.sha256(file: $0) }
         for station in config.stations {
             let ic = config.inspectorConfiguration(for: station)
@@ -166,7 +164,15 @@ final class StationRegistry {
                 let promptsHash = try configuration.model.promptsPath.map { try ContentHash.sha256(file: $0) }
                 let base = VersionLoader.Base(station: runtime.configuration, config: configuration, model: entry.model,
                                               modelHash: entry.hash, promptsHash: promptsHash)
-                let next = try loader.runtime(base, version: version)
+                let next: StationRuntime
+                switch try loader.plan(base, version: version) {
+                case let .ready(ready):
+                    next = ready
+                case let .fit(interim, job):
+                    // Pruned few-shot parts: run without them until the background fit is done.
+                    next = interim
+                    scheduleFit(job)
+                }
                 stations[name] = next
                 try recordCalibration(next)
                 logger.notice("switched model version", metadata: [

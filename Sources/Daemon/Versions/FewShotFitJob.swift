@@ -15,7 +15,9 @@ struct FewShotFitJob: Sendable {
 
     let base: VersionLoader.Base
     let target: Target
-    let tokenizer: CLIPTokenizer
+    /// The inspector the station runs meanwhile, which has the text side the fitted parts go
+    /// with; the worker copies it with an encoder of its own (`Inspector.withOwnEncoder`).
+    let inspector: Inspector
     /// The label rows fitted on (their ids go into the version).
     let labels: [Label]
     /// `labels` as the images the encoder reads.

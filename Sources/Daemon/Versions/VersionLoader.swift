@@ -17,9 +17,11 @@ struct VersionLoader {
     /// Nil when `[fewshot] enabled = false`.
     let fewShot: FewShotSettings?
     let logger: Logger
+    /// The stations as they ran before this build (a reload): a station on the same base and
+    /// version keeps its inspector, so a reload does not encode its prompts again.
+    var previous: [String: StationRuntime] = [:]
     /// `[fewshot] refine_window`: unlabelled `fail` images a fit refines the zero-shot classes on.
     var refineWindow = 64
-    var status: (String) -> Void = { _ in }
     /// Evidence folder and encoding cache; nil reads labels from their paths and encodes all.
     var inputs: LabelInputs?
 
@@ -73,19 +75,26 @@ struct VersionLoader {
                try store.currentLabelIDs(station: name, newestPerClass: fewShot?.maxLabelsPerClass)
                    != active.trainingLabelIDs.sorted() {
                 return try newVersion(base, reason: "labels changed since version \(active.id)", now: now,
-                                      interim: try runtime(base, version: active, refit: false), activeID: active.id)
+                                      interim: try runtime(base, version: active), activeID: active.id)
             }
-            if let fewShot, needsRefit(active) {
-                let labels = try store.labels(ids: active.trainingLabelIDs)
-                let job = FewShotFitJob(base: base, target: .refitParts(active), tokenizer: tokenizer, labels: labels,
-                                        images: images(labels), unlabelled: [], settings: fewShot,
-                                        cache: inputs?.cache(baseID: base.id, logger: logger), activeAtPlan: active.id)
-                return .fit(interim: try runtime(base, version: active, refit: false), job: job)
-            }
-            return .ready(try runtime(base, version: active))
+            return try plan(base, version: active)
         }
         let reason = active.map { "model or settings changed (was \($0.base))" } ?? "first version of the station"
         return try newVersion(base, reason: reason, now: now, interim: nil, activeID: active?.id)
+    }
+
+    /// The station running `version` (activated in the database, or its active one): ready
+    /// when its few-shot parts are stored, else without them until a background fit restores
+    /// them from the version's label ids.
+    func plan(_ base: Base, version: ModelVersionRecord) throws -> Plan {
+        guard let fewShot, needsRefit(version) else { return .ready(try runtime(base, version: version)) }
+        let labels = try store.labels(ids: version.trainingLabelIDs)
+        let interim = try runtime(base, version: version)
+        let job = FewShotFitJob(base: base, target: .refitParts(version), inspector: interim.pipeline.inspector,
+                                labels: labels, images: images(labels), unlabelled: [], settings: fewShot,
+                                cache: inputs?.cache(baseID: base.id, logger: logger),
+                                activeAtPlan: version.id)
+        return .fit(interim: interim, job: job)
     }
 
     /// A new `configured` version: made now without labels, else planned as a background fit.
@@ -102,13 +111,23 @@ struct VersionLoader {
         if fewShot.refineZeroShot, !fewShot.classes.isEmpty {
             unlabelled = try store.recentUnlabelledFailures(station: name, limit: refineWindow)
         }
-        let job = FewShotFitJob(base: base, target: .newVersion(reason: reason), tokenizer: tokenizer, labels: labels,
-                                images: images(labels), unlabelled: unlabelled, settings: fewShot,
-                                cache: inputs?.cache(baseID: base.id, logger: logger), activeAtPlan: activeID)
-        let zeroShot = try interim ?? finish(base, inspector: Inspector(model: base.model, configuration: base.configuration,
-                                                                        tokenizer: tokenizer),
-                                             fewShot: nil, versionID: nil)
-        return .fit(interim: zeroShot, job: job)
+        // Without a version for this base: the configured text side alone (the same text side
+        // the new version gets, so the fit reuses its text vectors either way).
+        let running = try interim ?? finish(base, inspector: previousInspector(base, versionID: nil)
+                                                ?? Inspector(model: base.model, configuration: base.configuration,
+                                                             tokenizer: tokenizer),
+                                            fewShot: nil, versionID: nil)
+        let job = FewShotFitJob(base: base, target: .newVersion(reason: reason), inspector: running.pipeline.inspector,
+                                labels: labels, images: images(labels), unlabelled: unlabelled,
+                                cache: inputs?.cache(baseID: base.id, logger: logger),
+                                settings: fewShot, activeAtPlan: activeID)
+        return .fit(interim: running, job: job)
+    }
+
+    /// The inspector the station already runs for `base` and `versionID`, if any.
+    private func previousInspector(_ base: Base, versionID: Int64?) -> Inspector? {
+        guard let old = previous[base.station.name], old.baseID == base.id, old.versionID == versionID else { return nil }
+        return old.pipeline.inspector
     }
 
     /// Labels as the images the fit encodes — the evidence copy first (see `LabelInputs`): the
@@ -128,15 +147,7 @@ struct VersionLoader {
     /// The background half of a fit (worker thread, no database): the job's inspector, then
     /// every image encoded once and the few-shot parts built — the one place a fit encodes.
     static func fit(_ job: FewShotFitJob, progress: (Int, Int) throws -> Void) throws -> FitOutput {
-        let tokenizer = job.tokenizer
-        let inspector: Inspector
-        switch job.target {
-        case .newVersion:
-            inspector = try Inspector(model: job.base.model, configuration: job.base.configuration, tokenizer: tokenizer)
-        case let .refitParts(version):
-            inspector = try Self.inspector(job.base.model, configuration: job.base.configuration, tokenizer: tokenizer,
-                                           version: version)
-        }
+        let inspector = try job.inspector.withOwnEncoder()
         let model = try FewShotModel.build(inspector: inspector, images: job.images, settings: job.settings,
                                            unlabelled: job.unlabelled, cache: job.cache, progress: progress)
         return try FitOutput(inspector: inspector, model: model)
@@ -185,16 +196,15 @@ struct VersionLoader {
     }
 
     /// The station running `version` (which must be for `base`).
-    /// With `refit: false` a version whose few-shot blobs were pruned runs without them (the
-    /// interim while the background fit restores them); `true` refits them here, synchronously
-    /// (a version switch made in the database, rare and bounded by that version's labels).
-    func runtime(_ base: Base, version: ModelVersionRecord, refit: Bool = true) throws -> StationRuntime {
+    /// A version whose few-shot blobs were pruned runs without them (`plan(_:version:)` fits
+    /// them in the background).
+    func runtime(_ base: Base, version: ModelVersionRecord) throws -> StationRuntime {
         guard version.base == base.id else {
             throw DaemonError.version(id: version.id, problem: "was made for \(version.base), the station runs \(base.id)")
         }
-        let inspector = try Self.inspector(base.model, configuration: base.configuration, tokenizer: tokenizer,
-                                           version: version)
-        let model = try fewShotModel(version, inspector: inspector, refit: refit)
+        let inspector = try previousInspector(base, versionID: version.id)
+            ?? Self.inspector(base.model, configuration: base.configuration, tokenizer: tokenizer, version: version)
+        let model = try fewShotModel(version, inspector: inspector)
         return finish(base, inspector: inspector, fewShot: model, versionID: version.id)
     }
 
@@ -215,42 +225,30 @@ struct VersionLoader {
                              promptsSource: "model version \(version.id)")
     }
 
-    /// The version's few-shot parts: from its blobs, else refitted on its label ids (and
-    /// stored back), else none.
-    private func fewShotModel(_ version: ModelVersionRecord, inspector: Inspector, refit: Bool) throws -> FewShotModel? {
-        guard let fewShot, !version.trainingLabelIDs.isEmpty else { return nil }
+    /// The version's few-shot parts from its blobs; nil without labels or when the blobs were
+    /// pruned (then `plan(_:version:)` refits them in the background).
+    private func fewShotModel(_ version: ModelVersionRecord, inspector: Inspector) throws -> FewShotModel? {
+        guard let fewShot, !version.trainingLabelIDs.isEmpty, !needsRefit(version) else { return nil }
         let labels = try store.labels(ids: version.trainingLabelIDs)
         let good = labels.filter { $0.kind == .good }.count
-        if version.memoryBank != nil || version.classifier != nil || version.failThreshold != nil {
-            let memory = try version.memoryBank.map { try NormalMemoryBank(serialized: $0) }
-            let classifier = try version.classifier.map { try FewShotModel.classifier(json: $0, item: "model version \(version.id)") }
-            var thresholds: CalibratedThresholds?
-            if let review = version.reviewThreshold, let fail = version.failThreshold {
-                thresholds = CalibratedThresholds(review: review, fail: fail, method: version.thresholdMethod ?? "stored",
-                                                  goodCount: good, defectCount: labels.count - good,
-                                                  targetFalseRejectRate: nil, reviewFalseRejectRate: nil)
-            }
-            return FewShotModel(memory: memory, settings: fewShot, classifier: classifier, thresholds: thresholds,
-                                goodCount: good, defectCount: labels.count - good,
-                                note: thresholds.map { "stored (\($0.method))" } ?? "not calibrated; using the configured thresholds")
+        let memory = try version.memoryBank.map { try NormalMemoryBank(serialized: $0) }
+        let classifier = try version.classifier.map { try FewShotModel.classifier(json: $0, item: "model version \(version.id)") }
+        var thresholds: CalibratedThresholds?
+        if let review = version.reviewThreshold, let fail = version.failThreshold {
+            thresholds = CalibratedThresholds(review: review, fail: fail, method: version.thresholdMethod ?? "stored",
+                                              goodCount: good, defectCount: labels.count - good,
+                                              targetFalseRejectRate: nil, reviewFalseRejectRate: nil)
         }
-        guard refit else { return nil }
-        status("refitting few-shot parts of model version \(version.id) from \(labels.count) labels")
-        let cache = inputs?.cache(baseID: version.base, logger: logger)
-        let model = try FewShotModel.build(inspector: inspector, images: images(labels), settings: fewShot, cache: cache)
-        inputs?.report(cache, logger: logger, metadata: ["version.id": "\(version.id)"])
-        try store.updateVersionParts(id: version.id, memoryBank: model.memory?.serialized(),
-                                     classifier: try model.classifierJSON(), thresholds: model.thresholds)
-        logger.info("few-shot parts refitted", metadata: ["version.id": "\(version.id)", "fewshot.good": "\(model.goodCount)",
-                                                          "fewshot.defect": "\(model.defectCount)"])
-        return model
+        return FewShotModel(memory: memory, settings: fewShot, classifier: classifier, thresholds: thresholds,
+                            goodCount: good, defectCount: labels.count - good,
+                            note: thresholds.map { "stored (\($0.method))" } ?? "not calibrated; using the configured thresholds")
     }
 
     private func finish(_ base: Base, inspector: Inspector, fewShot: FewShotModel?, versionID: Int64?) -> StationRuntime {
         var label = base.id + (versionID.map { "+v\($0)" } ?? "+zero-shot")
         if let fewShot { label += "+fs\(fewShot.goodCount)g\(fewShot.defectCount)d" }
         return StationRuntime(configuration: base.station, pipeline: StationPipeline(inspector: inspector, fewShot: fewShot),
-                              modelVersion: label, versionID: versionID, action: base.action)
+                              modelVersion: label, versionID: versionID, baseID: base.id, action: base.action)
     }
 }
 

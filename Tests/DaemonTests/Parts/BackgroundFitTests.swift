@@ -79,6 +79,34 @@ import Testing
         #expect(try fx.store.version(id: old.id).status == .retired)
     }
 
+    /// Activating (or rolling back to) a version whose few-shot blobs were pruned switches at
+    /// once, without them, and the background fit stores them back into that version.
+    @Test func anActivatedVersionWithPrunedPartsIsRefittedInTheBackground() throws {
+        let fx = try PartsFixture()
+        try fx.writeConfig(fewShot: true)
+        try Self.label(fx, good: 3, defect: 1)
+        let registry = try fx.registry()
+        try Self.waitForFit(registry)
+        var pruned = try #require(try fx.store.activeVersion(station: "line1"))
+        pruned.id = 0
+        pruned.status = .candidate
+        pruned.memoryBank = nil
+        pruned.classifier = nil
+        pruned.reviewThreshold = nil
+        pruned.failThreshold = nil
+        let id = try fx.store.insertVersion(pruned, retireReason: "test")
+        _ = try fx.store.activateVersion(id: id, reason: "rollback", at: fx.clock.now)
+        registry.followActiveVersions(try fx.store.activeVersionSummaries().mapValues(\.id))
+        #expect(registry["line1"]?.versionID == id, "switched at once")
+        #expect(registry["line1"]?.pipeline.fewShot == nil, "without the pruned parts meanwhile")
+        #expect(registry.pendingFits["line1"] != nil)
+        try Self.waitForFit(registry)
+        #expect(registry["line1"]?.versionID == id)
+        #expect(registry["line1"]?.pipeline.fewShot?.goodCount == 3)
+        #expect(try fx.store.version(id: id).memoryBank != nil, "stored back into the version")
+        #expect(try fx.store.activeVersion(station: "line1")?.id == id, "no new version for a refit")
+    }
+
     @Test func aFitThatDiedWithTheDaemonIsRetriedOnceThenPostponed() throws {
         let fx = try PartsFixture()
         try fx.writeConfig(fewShot: true)
