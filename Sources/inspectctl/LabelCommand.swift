@@ -22,6 +22,9 @@ struct LabelCommand: ParsableCommand {
             the old one in the history. --import reads MVTec-style folders: DIR/good/, DIR/<defect>/ and \
             DIR/ground_truth/<defect>/<stem>_mask.png, or a category root with train/good/, test/<class>/ and \
             ground_truth/<class>/. Masks must be binary PNGs (0 and 255, or 0 and 1) of the image's size.
+            The labelled image's bytes are kept in the evidence folder beside the database (evidence/), so the \
+            label outlives the station moving or deleting the file; an image that is nowhere any more is \
+            labelled with a warning and cannot be learnt from.
             Labelling opens the database for writing; it may run while inspectd is running.
             Exit status: 0 done, 1 unknown id, invalid label or mask, or files skipped by --import, \
             3 database missing, 4 database locked, 5 other database error, 64 bad flags.

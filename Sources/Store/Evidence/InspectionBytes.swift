@@ -45,12 +45,13 @@ public struct InspectionBytes: Sendable {
     }
 
     /// Keeps bytes found by `find` in the evidence folder (a hard link from where `after`
-    /// moved the file — nothing writes there any more —, else a copy) and records them.
+    /// moved the file — nothing writes there any more —, else a copy) and records them. Run
+    /// after the label is committed: bytes found in the evidence folder that retention removed
+    /// in between are written back from memory.
     public func keep(_ found: (bytes: [UInt8], source: Source), record: InspectionRecord, store: VerdictStore) throws {
         let how: EvidenceStore.Kept
         switch found.source {
-        case .evidence: how = .present
-        case .original: how = try evidence.keep(bytes: found.bytes, contentHash: record.contentHash)
+        case .evidence, .original: how = try evidence.keep(bytes: found.bytes, contentHash: record.contentHash)
         case let .moved(path): how = try evidence.keep(file: path, contentHash: record.contentHash, link: true)
         }
         try store.recordEvidence(contentHash: record.contentHash, bytes: found.bytes.count, reason: .labelled,

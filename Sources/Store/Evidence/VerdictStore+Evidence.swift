@@ -64,8 +64,8 @@ extension VerdictStore {
     /// Removes unprotected evidence kept before `maxDays`, then the oldest unprotected entries
     /// until the folder is within `maxBytes` — at most `limit` entries per pass, so one pass
     /// stays short. Protected content is never removed, even over the cap (`protectedBytes`
-    /// says how much of the cap it takes). File first, row second: a crash in between leaves
-    /// a row without a file, which the next pass drops.
+    /// says how much of the cap it takes). File and row go in one write transaction: a crash
+    /// in between leaves a row without a file, which the next pass drops.
     public func pruneEvidence(_ evidence: EvidenceStore, maxBytes: Int?, maxDays: Double?, now: Double,
                               limit: Int = 1000) throws -> EvidencePruning {
         var result = EvidencePruning()
@@ -95,14 +95,16 @@ extension VerdictStore {
             victims = Array(victims.prefix(limit))
             result.more = true
         }
-        for victim in victims {
-            evidence.remove(victim.hash)
-            result.removed += 1
-            result.freedBytes += victim.bytes
-        }
+        // Removal holds the write lock and checks protection again, so a label committed since
+        // the victims were chosen keeps its image; one committed just after finds it gone and
+        // keeps its bytes again (inspectctl still holds them).
         try write { db in
-            for victim in victims {
+            let protected = Set(try String.fetchAll(db, sql: Self.protectedEvidenceSQL))
+            for victim in victims where !protected.contains(victim.hash) {
+                evidence.remove(victim.hash)
                 try db.execute(sql: "DELETE FROM evidence WHERE content_hash = ?", arguments: [victim.hash])
+                result.removed += 1
+                result.freedBytes += victim.bytes
             }
         }
         try read { db in

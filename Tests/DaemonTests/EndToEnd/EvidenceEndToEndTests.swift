@@ -65,13 +65,21 @@ import Testing
         let calibration = try #require(try store.calibrations().first { $0.station == "line1" })
         #expect(calibration.goodCount == 8 && calibration.defectCount == 8, "\(calibration)")
 
-        // Retraining encodes every one of them.
+        // The refit filled the encoding cache: one entry per labelled image.
+        let entries = try Self.cacheEntries(h)
+        #expect(entries.count == 16, "\(entries)")
+        Thread.sleep(forTimeInterval: 0.05)
+        let refitDone = Date()
+
+        // Retraining encodes every one of them — from the cache (each entry is used again).
         let (retrainStatus, retrainText) = try h.inspectctl(["retrain", "--now"])
         #expect(retrainStatus == 0, "\(retrainText)")
         let job = try RetrainEndToEndTests.waitForJob(h, count: 1, timeout: 300)
         #expect(job.state == .finished, "\(job.message ?? "-")")
         let candidate = try store.version(id: try #require(job.candidateID))
         #expect(Set(candidate.trainingLabelIDs + candidate.heldOutLabelIDs) == labelIDs)
+        let used = try Self.cacheEntries(h)
+        #expect(used.count == 16 && used.values.allSatisfy { $0 > refitDone }, "\(used) vs \(refitDone)")
 
         // The export carries the very bytes each label names.
         let export = h.root.appendingPathComponent("export").path
@@ -125,6 +133,19 @@ import Testing
         }
         let kept = try VerdictStore.openReadOnly(path: h.database).evidenceTotals()
         #expect(kept.files == 16)
+    }
+
+    /// The encoding cache's entries beside the database, with their last use (mtime).
+    static func cacheEntries(_ h: DaemonHarness) throws -> [String: Date] {
+        let root = URL(fileURLWithPath: h.database).deletingLastPathComponent().appendingPathComponent("encodings").path
+        var found = [String: Date]()
+        for base in try FileManager.default.contentsOfDirectory(atPath: root) {
+            for name in try FileManager.default.contentsOfDirectory(atPath: root + "/" + base) where name.hasSuffix(".enc") {
+                let attributes = try FileManager.default.attributesOfItem(atPath: root + "/" + base + "/" + name)
+                found[name] = attributes[.modificationDate] as? Date
+            }
+        }
+        return found
     }
 
     /// What `show --overlay` must draw for `row`: on the original bytes, or on grey.
