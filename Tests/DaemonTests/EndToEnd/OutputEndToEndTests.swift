@@ -80,6 +80,16 @@ import Testing
         watcher.stop()
         #expect(watcher.problems.isEmpty, "\(watcher.problems.prefix(5))")
         #expect(Set(watcher.documents.keys) == Set(done.map { "\(($0.path as NSString).lastPathComponent).\($0.id).json" }))
+        // How long after its commit each document was readable (a figure, not a bound).
+        let seenAt = watcher.firstSeen
+        let delays = done.compactMap { row -> Double? in
+            guard let finished = row.finishedAt, let at = seenAt["\((row.path as NSString).lastPathComponent).\(row.id).json"] else { return nil }
+            return at - finished
+        }.sorted()
+        if !delays.isEmpty {
+            print("outputs e2e: commit to readable file: median \(String(format: "%.1f", delays[delays.count / 2] * 1000)) ms, "
+                  + "max \(String(format: "%.1f", (delays.last ?? 0) * 1000)) ms over \(delays.count) documents")
+        }
         let docLine = try String(contentsOfFile: out + "/" + (watcher.documents.keys.sorted().first ?? ""), encoding: .utf8)
         #expect(lines.contains(docLine.trimmingCharacters(in: .newlines)), "the file and the socket send the same document")
 
@@ -211,6 +221,7 @@ final class LineCollector: @unchecked Sendable {
 final class AtomicityWatcher: @unchecked Sendable {
     private let lock = NSLock()
     private var found = [String: Int]()
+    private var seen = [String: Double]()
     private var issues = [String]()
     private var stopping = false
     private let inotify: Int32
@@ -231,6 +242,13 @@ final class AtomicityWatcher: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return found
+    }
+
+    /// When the polling reader first saw each document (Unix seconds).
+    var firstSeen: [String: Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return seen
     }
 
     var problems: [String] {
@@ -274,7 +292,9 @@ final class AtomicityWatcher: @unchecked Sendable {
                 }
                 offset += 16 + length
             }
-            // The polling reader: parse everything new, at once.
+            // The polling reader: parse everything new, at once (every 2 ms, so the watcher
+            // does not take a core from the daemon it is watching).
+            usleep(2000)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             for name in names where !name.hasPrefix(".") && name.hasSuffix(".json") && documents[name] == nil {
                 guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { continue }
@@ -285,6 +305,7 @@ final class AtomicityWatcher: @unchecked Sendable {
                 }
                 lock.lock()
                 found[name] = id
+                seen[name] = Date().timeIntervalSince1970
                 lock.unlock()
             }
         }
