@@ -34,12 +34,35 @@ struct HTTPClient {
         return try send("POST", path, body: Array(body.utf8))
     }
 
-    mutating func send(_ method: String, _ path: String, body: [UInt8]?) throws -> Reply {
+    /// GETs a stream (server-sent events) and reads until `done` says the text so far is
+    /// enough, or `timeout` seconds pass; returns everything read.
+    func stream(_ path: String, timeout: Double, before: () throws -> Void = {}, done: (String) -> Bool) throws -> String {
+        let fd = try open()
+        defer { close(fd) }
+        var one = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &one, socklen_t(MemoryLayout<timeval>.size))
+        let head = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: text/event-stream\r\n\r\n".utf8)
+        _ = head.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var text = ""
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var started = false
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let n = read(fd, &chunk, chunk.count)
+            if n > 0 { text += String(decoding: chunk[0..<n], as: UTF8.self) }
+            if n == 0 { break }
+            if !started, text.contains("retry:") {
+                started = true
+                try before()
+            }
+            if started, done(text) { break }
+        }
+        return text
+    }
+
+    private func open() throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -47,7 +70,18 @@ struct HTTPClient {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure(description: "connect to port \(port): errno \(errno)") }
+        guard connected == 0 else {
+            close(fd)
+            throw Failure(description: "connect to port \(port): errno \(errno)")
+        }
+        return fd
+    }
+
+    mutating func send(_ method: String, _ path: String, body: [UInt8]?) throws -> Reply {
+        let fd = try open()
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if !cookies.isEmpty { head += "Cookie: " + cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") + "\r\n" }
         if let body { head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.count)\r\n" }

@@ -55,8 +55,18 @@ final class WebHarness: @unchecked Sendable {
     func writeImage(_ n: Int, station: String) throws -> (path: String, bytes: [UInt8]) {
         let folder = scratch.directory.appendingPathComponent(station)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // A grey part lit from the left, with a bright scratch whose place depends on n.
         var pixels = [UInt8](repeating: 0, count: Self.imageWidth * Self.imageHeight * 3)
-        for i in pixels.indices { pixels[i] = UInt8((i * 7 + n * 31) % 251) }
+        for y in 0..<Self.imageHeight {
+            for x in 0..<Self.imageWidth {
+                let scratch = abs((x - 8 - n * 5 % 40) - (y - 10)) < 2 && y > 10 && y < 30
+                let shade = scratch ? 235 : 70 + (Self.imageWidth - x) + (n * 13) % 40
+                for c in 0..<3 { pixels[3 * (y * Self.imageWidth + x) + c] = UInt8(min(shade + c * 6, 255)) }
+            }
+        }
+        // Every n its own content (labels are keyed by content hash).
+        pixels[0] = UInt8(n & 255)
+        pixels[1] = UInt8((n >> 8) & 255)
         let bytes = try PNGEncoder.encodeRGB8(RGBImage(width: Self.imageWidth, height: Self.imageHeight, pixels: pixels))
         let path = folder.appendingPathComponent("img\(n).png").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))

@@ -301,3 +301,27 @@ extension WebTests {
         #expect(try client.get("/").text.contains("line-lead"))
     }
 }
+
+extension WebTests {
+    /// The live list: a verdict committed after the stream opened arrives as a ready row,
+    /// filtered like the page (a line-2 verdict does not reach a line-1 list), followed by
+    /// the refreshed yield strip.
+    @Test func liveFeedSendsNewVerdictsThatMatchTheFilter() throws {
+        let h = try WebHarness()
+        try h.addVerdict(1, station: "line-1")
+        try h.start()
+        let client = h.client()
+        let page = try { var c = client; return try c.get("/?station=line-1").text }()
+        #expect(page.contains("data-live=\"/events?station=line-1\""))
+        var ids: [Int64] = []
+        let text = try client.stream("/events?station=line-1", timeout: 15, before: {
+            ids.append(try h.addVerdict(2, station: "line-2", verdict: .fail, score: 0.9))
+            ids.append(try h.addVerdict(3, station: "line-1", verdict: .review, score: 0.5))
+        }, done: { $0.contains("event: strip") })
+        #expect(ids.count == 2)
+        #expect(text.contains("text/event-stream"))
+        #expect(text.contains("event: verdict\ndata: <tr data-href=\"/inspection/\(ids[1])\">"))
+        #expect(!text.contains("/inspection/\(ids[0])\""))
+        #expect(text.contains("event: strip\ndata: <section class=\"strip\" id=\"yield-strip\">"))
+    }
+}

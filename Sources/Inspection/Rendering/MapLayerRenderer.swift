@@ -9,6 +9,34 @@ public struct MapLayerRenderer: Sendable {
 
     /// RGB pixels of the Turbo-coloured map over `range` (default: the map's own range).
     public func render(map: AnomalyMap, geometry: InputGeometry, range: ClosedRange<Float>? = nil) -> RGBImage {
+        draw(map: map, geometry: geometry, range: range) { t, _, _, _ in ColorMap.turbo(t) }
+    }
+
+    /// A small preview for lists: `original` shrunk to at most `maxSide`, dimmed, with the map
+    /// blended over it the way ``OverlayRenderer`` does (stronger where the map is higher),
+    /// without legend or caption. A missing original (moved by the station) is drawn grey.
+    public func thumbnail(original: RGBImage?, map: AnomalyMap, geometry: InputGeometry,
+                          range: ClosedRange<Float>? = nil, dim: Double = 0.6, maxOpacity: Double = 0.7) -> RGBImage {
+        draw(map: map, geometry: geometry, range: range) { t, ox, oy, _ in
+            let colour = ColorMap.turbo(t)
+            let alpha = maxOpacity * min(max(t, 0.15), 1)
+            var base: (Double, Double, Double) = (128, 128, 128)
+            if let original, original.width > 0, original.height > 0 {
+                let i = 3 * (min(max(Int(oy + 0.5), 0), original.height - 1) * original.width
+                             + min(max(Int(ox + 0.5), 0), original.width - 1))
+                base = (Double(original.pixels[i]), Double(original.pixels[i + 1]), Double(original.pixels[i + 2]))
+            }
+            func mix(_ under: Double, _ over: UInt8) -> UInt8 {
+                UInt8(min(max(under * dim * (1 - alpha) + Double(over) * alpha, 0), 255) + 0.5)
+            }
+            return (mix(base.0, colour.0), mix(base.1, colour.1), mix(base.2, colour.2))
+        }
+    }
+
+    /// Walks the output pixels (original geometry, at most `maxSide`), handing `pixel` the
+    /// map level in [0, 1] over the range and the point in original-image coordinates.
+    private func draw(map: AnomalyMap, geometry: InputGeometry, range: ClosedRange<Float>?,
+                      pixel: (Double, Double, Double, Int) -> (UInt8, UInt8, UInt8)) -> RGBImage {
         let longSide = Double(max(geometry.originalWidth, geometry.originalHeight, 1))
         let scale = min(1, Double(maxSide) / longSide)
         let w = max(1, Int(Double(geometry.originalWidth) * scale))
@@ -21,47 +49,10 @@ public struct MapLayerRenderer: Sendable {
         var pixels = [UInt8](repeating: 0, count: w * h * 3)
         for y in 0..<h {
             for x in 0..<w {
-                let p = geometry.inputPoint(originalX: (Double(x) + 0.5) * sx - 0.5, originalY: (Double(y) + 0.5) * sy - 0.5)
-                let (r, g, b) = ColorMap.turbo((Double(map.sample(x: p.u, y: p.v)) - lo) / width)
-                let i = 3 * (y * w + x)
-                pixels[i] = r
-                pixels[i + 1] = g
-                pixels[i + 2] = b
-            }
-        }
-        return RGBImage(width: w, height: h, pixels: pixels)
-    }
-
-    /// A small preview for lists: `original` shrunk to at most `maxSide`, dimmed, with the map
-    /// blended over it the way ``OverlayRenderer`` does (stronger where the map is higher),
-    /// without legend or caption. A missing original (moved by the station) is drawn grey.
-    public func thumbnail(original: RGBImage?, map: AnomalyMap, geometry: InputGeometry,
-                          range: ClosedRange<Float>? = nil, dim: Double = 0.6, maxOpacity: Double = 0.7) -> RGBImage {
-        let layer = render(map: map, geometry: geometry, range: range)
-        let (w, h) = (layer.width, layer.height)
-        var pixels = layer.pixels
-        let span = range ?? map.range
-        let lo = Double(span.lowerBound)
-        let width = max(Double(span.upperBound) - lo, 1e-12)
-        let sx = Double(geometry.originalWidth) / Double(w)
-        let sy = Double(geometry.originalHeight) / Double(h)
-        for y in 0..<h {
-            for x in 0..<w {
                 let ox = (Double(x) + 0.5) * sx - 0.5, oy = (Double(y) + 0.5) * sy - 0.5
-                let p = geometry.inputPoint(originalX: ox, originalY: oy)
-                let t = (Double(map.sample(x: p.u, y: p.v)) - lo) / width
-                let alpha = maxOpacity * min(max(t, 0.15), 1)
+                let t = OverlayRenderer.level(map, geometry, originalX: ox, originalY: oy, lo: lo, width: width)
                 let i = 3 * (y * w + x)
-                for channel in 0..<3 {
-                    var base = 128.0
-                    if let original, original.width > 0, original.height > 0 {
-                        let sxi = min(max(Int(ox + 0.5), 0), original.width - 1)
-                        let syi = min(max(Int(oy + 0.5), 0), original.height - 1)
-                        base = Double(original.pixels[3 * (syi * original.width + sxi) + channel])
-                    }
-                    let value = base * dim * (1 - alpha) + Double(pixels[i + channel]) * alpha
-                    pixels[i + channel] = UInt8(min(max(value, 0), 255) + 0.5)
-                }
+                (pixels[i], pixels[i + 1], pixels[i + 2]) = pixel(t, ox, oy, i)
             }
         }
         return RGBImage(width: w, height: h, pixels: pixels)

@@ -40,8 +40,7 @@ public struct OverlayRenderer: Sendable {
                 let ox = (Double(x) + 0.5) * sx - 0.5
                 let oy = (Double(y) + 0.5) * sy - 0.5
                 let src = 3 * (min(Int(oy + 0.5), original.height - 1) * original.width + min(Int(ox + 0.5), original.width - 1))
-                let p = geometry.inputPoint(originalX: ox, originalY: oy)
-                let t = (Double(map.sample(x: p.u, y: p.v)) - lo) / width
+                let t = Self.level(map, geometry, originalX: ox, originalY: oy, lo: lo, width: width)
                 let (r, g, b) = ColorMap.turbo(t)
                 let a = maxOpacity * min(max(t, 0.15), 1)
                 let dst = 3 * ((y + captionHeight) * canvasW + x)
@@ -53,6 +52,14 @@ public struct OverlayRenderer: Sendable {
         drawLegend(into: &canvas, x: w + 12, top: captionHeight + 16, height: max(h, 140) - 32, lo: lo, hi: lo + width)
         BitmapFont.draw(caption, x: 6, y: 4, scale: 2, color: (240, 240, 240), into: &canvas)
         return canvas
+    }
+
+    /// The map at a point of the original image, as a fraction of the colour range.
+    @inline(__always)
+    static func level(_ map: AnomalyMap, _ geometry: InputGeometry, originalX x: Double, originalY y: Double,
+                      lo: Double, width: Double) -> Double {
+        let p = geometry.inputPoint(originalX: x, originalY: y)
+        return (Double(map.sample(x: p.u, y: p.v)) - lo) / width
     }
 
     @inline(__always)
