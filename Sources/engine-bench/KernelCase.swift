@@ -13,6 +13,7 @@ struct KernelCase {
 
     static func all(_ rng: inout RandomWeights) -> [KernelCase] {
         [attention(&rng, path: .queryKey), attention(&rng, path: .valueValue), attentionAgainstUnfused(&rng),
+         symmetricValueValue(&rng),
          gemm(&rng), linear(&rng), softmax(&rng), quickGELU(&rng), layerNorm(&rng)]
     }
 
@@ -41,6 +42,25 @@ struct KernelCase {
                 return context.values
             },
             twin: { NaiveKernels.attention(qkv: values, tokens: n, width: w, heads: heads, path: path, causal: false) })
+    }
+
+    /// DPAM's value-value attention at full ViT-L width: each pair of score tiles once (online
+    /// softmax) against the query-row tiling that computes both halves of v vᵀ.
+    static func symmetricValueValue(_ rng: inout RandomWeights) -> KernelCase {
+        let (n, w, heads) = (1370, 1024, 16)
+        let qkv = rng.tensor([n, 3 * w], std: 1)
+        let (layer, scratch, context, workers) = attentionSetup(tokens: n, width: w, heads: heads)
+        let run: (Bool) -> [Float] = { symmetric in
+            MultiHeadAttention.symmetricValueValue = symmetric
+            defer { MultiHeadAttention.symmetricValueValue = true }
+            layer.attend(tokens: n, qkv: qkv.pointer, path: .valueValue, causal: false, scratch: scratch.pointer,
+                         workers: workers, context: context.pointer)
+            return context.values
+        }
+        return KernelCase(
+            name: "attention_vv_symmetric_l14_518", shape: "\(n) tokens, \(heads)x\(w / heads)",
+            twinName: "query-row tiling (both halves of v vT)", flops: 4 * Double(n) * Double(n) * Double(w),
+            fast: { run(true) }, twin: { run(false) })
     }
 
     /// Tiled attention at full ViT-L width (16 heads) against the pre-tiling algorithm: per head

@@ -11,11 +11,15 @@ struct KernelsCommand: ParsableCommand {
 
     @OptionGroup var options: BenchOptions
 
+    @Option(help: "Only this kernel, without the sgemm probe (e.g. under valgrind --tool=callgrind for instruction counts).")
+    var only: String?
+
     func run() throws {
         _ = BenchSupport.applyThreads(options.threads)
-        let roof = SgemmProbe(m: 1370, n: 4096, k: 1024).measure(batches: 3)
+        let roof = only == nil ? SgemmProbe(m: 1370, n: 4096, k: 1024).measure(batches: 3)
+            : SgemmProbe.Rate(openBLAS: 0, engine: 0, shape: "not measured")
         var rng = RandomWeights(seed: 11)
-        for kernel in KernelCase.all(&rng) {
+        for kernel in KernelCase.all(&rng) where only == nil || kernel.name == only {
             var times = [Double]()
             var fastOut = [Float]()
             for run in 0...options.runs(default: 5) {
