@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C libraries, one module each.
@@ -61,14 +64,26 @@ let package = Package(
             dependencies: ["Inspection", "Store", "Config", "CSystemd",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // Fleet replication to a central PostgreSQL: the outbox shipper, the central schema,
+        // fleet queries and published versions. Its own target so that the core builds
+        // without postgres-nio.
+        .target(
+            name: "Fleet",
+            dependencies: ["Store", "Config", "Inspection",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "inspectd",
-            dependencies: ["Daemon", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["Daemon", "Config", "Fleet", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "inspectctl",
-            dependencies: ["Inspection", "Store", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Inspection", "Store", "Config", "Fleet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Benchmarks; Daemon only for the training child's process priority.
         .executableTarget(
@@ -100,6 +115,11 @@ let package = Package(
         .testTarget(
             name: "ConfigTests",
             dependencies: ["Config", "Inspection"]
+        ),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["Fleet", "Store", "Config", "Inspection", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "DaemonTests",

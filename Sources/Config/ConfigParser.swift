@@ -5,13 +5,13 @@ import TOMLKit
 /// without touching the disk. Errors are thrown at the first problem, in file order where
 /// TOML keeps one, so the operator fixes one clear thing at a time.
 enum ConfigParser {
-    static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "station"]
+    static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "station", "fleet"]
     static let modelKeys = ["path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                             "dpam_first_block", "score", "sigma", "max_pixels"]
     static let thresholdKeys = ["review", "fail"]
     static let retentionKeys = ["verdict_days", "map_days"]
     static let stationKeys = ["name", "folder", "recursive", "patterns", "product", "after", "move_to",
-                              "review", "fail", "follow_symlinks"]
+                              "review", "fail", "follow_symlinks", "follow_published"]
 
     static let inputSizeRange = 8...4096
 
@@ -39,6 +39,12 @@ enum ConfigParser {
             configuration.rescanInterval = interval
         }
         configuration.retrain = retrain
+        configuration.fleet = try fleetConfiguration(top)
+        if configuration.fleet == nil, let i = stations.firstIndex(where: { $0.followPublished != nil }) {
+            throw ConfigError.invalid(file: file, key: "station[\(i)].follow_published",
+                                      value: ConfigValueText.quote(stations[i].followPublished ?? ""),
+                                      problem: "needs a [fleet] table (the published versions live in the fleet database)")
+        }
         return configuration
     }
 
@@ -243,6 +249,7 @@ enum ConfigParser {
             station.patterns = patterns
         }
         station.product = try s.text("product")
+        station.followPublished = try s.text("follow_published")
 
         let after = try s.choice("after", [("keep", "keep"), ("move", "move"), ("delete", "delete")]) ?? "keep"
         let moveTo = try s.absolutePath("move_to")

@@ -26,6 +26,8 @@ public struct InspectdConfiguration: Sendable, Equatable {
     public var retrain = RetrainConfiguration()
     /// Seconds between rescans of folders that inotify could not watch (limit, permission).
     public var rescanInterval: Double = 30
+    /// `[fleet]`: replication to a central PostgreSQL; nil = none (docs/fleet.md).
+    public var fleet: FleetConfiguration?
 
     public init(file: String, database: String = InspectdConfiguration.defaultDatabase, model: ModelSettings,
                 thresholds: Thresholds = .standard, retention: RetentionSettings = RetentionSettings(),

@@ -25,6 +25,9 @@ public struct StationConfiguration: Sendable, Equatable {
     /// anything the daemon may read (`/etc/shadow`). On, a link is still only read when its
     /// target lies inside the station folder.
     public var followSymlinks = false
+    /// `follow_published`: the fleet product whose newly published versions this station
+    /// imports as candidates and judges on its own held-out labels (docs/fleet.md).
+    public var followPublished: String?
 
     public init(name: String, folder: String, recursive: Bool = false,
                 patterns: [String] = StationConfiguration.defaultPatterns, product: String? = nil,

@@ -8,5 +8,5 @@ struct InspectCtl: ParsableCommand {
         abstract: "Inspect images and query the inspectd verdict log.",
         subcommands: [StatusCommand.self, VerdictsCommand.self, ShowCommand.self, StatsCommand.self, ExportCommand.self,
                       InspectCommand.self, ClassifyCommand.self, LabelCommand.self, EvalCommand.self, RetrainCommand.self,
-                      ModelCommand.self])
+                      ModelCommand.self, FleetCommand.self])
 }

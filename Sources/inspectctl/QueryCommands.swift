@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fleet
 import Inspection
 import Store
 
@@ -10,6 +11,7 @@ struct VerdictsCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var filter: VerdictFilterOptions
+    @OptionGroup var fleet: FleetQueryOptions
 
     @Option(name: .customLong("limit"), help: "At most this many rows (default 50; 0 = all).")
     var limit: Int = 50
@@ -19,11 +21,12 @@ struct VerdictsCommand: ParsableCommand {
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit: must be 0 or more (got \(limit))") }
+        try fleet.validate(against: store)
     }
 
     func run() throws {
         try reportingFailures {
-            let rows = try store.open().records(try filter.filter(limit: limit == 0 ? nil : limit))
+            let rows = try store.records(try filter.filter(limit: limit == 0 ? nil : limit), fleet: fleet)
             switch output {
             case .table:
                 print(RecordFormatter.tableHeader())
@@ -110,6 +113,7 @@ struct StatusCommand: ParsableCommand {
             let status = try db.status()
             let counts = try db.counts()
             let afterFailed = try db.afterProcessingFailures()
+            let outbox = try db.outboxStatus()
             let latest = try db.records(VerdictFilter(states: [.done, .error], limit: 5))
             let now = Date().timeIntervalSince1970
             let alive = status.map { $0.state != "stopped" && now - $0.heartbeatAt < 30 && (kill($0.pid, 0) == 0 || errno == EPERM) } ?? false
@@ -127,6 +131,7 @@ struct StatusCommand: ParsableCommand {
                     obj["model_version"] = s.modelVersion
                     obj["config"] = s.configPath
                 }
+                obj["outbox"] = OutboxStatusPrinter.dictionary(outbox)
                 obj["latest"] = latest.map(RecordFormatter.dictionary)
                 print(RecordFormatter.json(obj))
                 return
@@ -144,6 +149,7 @@ struct StatusCommand: ParsableCommand {
             if afterFailed > 0 {
                 print("after:      \(afterFailed) finished file\(afterFailed == 1 ? "" : "s") could not be moved or deleted (retried at the next start; see inspectctl show ID)")
             }
+            if let line = OutboxStatusPrinter.line(outbox) { print("fleet:      \(line)") }
             for c in (try? db.calibrations()) ?? [] {
                 let t = c.review.map { r in String(format: "review>=%.4f fail>=%.4f (%@)", r, c.fail ?? r, c.method ?? "") }
                     ?? "configured thresholds"
@@ -171,6 +177,7 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var filter: VerdictFilterOptions
+    @OptionGroup var fleet: FleetQueryOptions
 
     @Option(help: "Group by: station, hour or day.")
     var by: String = "station"
@@ -180,12 +187,13 @@ struct StatsCommand: ParsableCommand {
 
     func validate() throws {
         guard ["station", "hour", "day"].contains(by) else { throw ValidationError("--by: expected station, hour or day (got \(by))") }
+        try fleet.validate(against: store)
     }
 
     func run() throws {
         try reportingFailures {
             let bucket: StatsBucket = by == "hour" ? .hour : by == "day" ? .day : .none
-            let rows = try store.open().stats(try filter.filter(limit: nil), bucket: bucket)
+            let rows = try store.stats(try filter.filter(limit: nil), bucket: bucket, fleet: fleet)
             let header = ["station", "bucket", "total", "pass", "review", "fail", "errors", "queued", "after_failed", "yield"]
             func cells(_ s: StationStats) -> [String] {
                 [s.station, s.bucketStart.map { TimeExpression.format($0) } ?? "-", "\(s.total)", "\(s.pass)", "\(s.review)",
@@ -219,6 +227,7 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var filter: VerdictFilterOptions
+    @OptionGroup var fleet: FleetQueryOptions
 
     @Option(help: "csv or json (a JSON array).")
     var format: String = "csv"
@@ -228,11 +237,12 @@ struct ExportCommand: ParsableCommand {
 
     func validate() throws {
         guard ["csv", "json"].contains(format) else { throw ValidationError("--format: expected csv or json (got \(format))") }
+        try fleet.validate(against: store)
     }
 
     func run() throws {
         try reportingFailures {
-            let rows = try store.open().records(try filter.filter(limit: nil, newestFirst: false))
+            let rows = try store.records(try filter.filter(limit: nil, newestFirst: false), fleet: fleet)
             var text: String
             if format == "csv" {
                 text = ([RecordFormatter.csvHeader()] + rows.map(RecordFormatter.csvRow)).joined(separator: "\n") + "\n"

@@ -46,7 +46,9 @@ import Testing
         let text = try String(contentsOf: Self.exampleURL, encoding: .utf8)
         let keys = ["database", "path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                     "dpam_first_block", "score", "sigma", "max_pixels", "review", "fail", "verdict_days",
-                    "map_days", "name", "folder", "recursive", "patterns", "after", "move_to"]
+                    "map_days", "name", "folder", "recursive", "patterns", "after", "move_to", "follow_published",
+                    "url", "password_file", "site", "batch_size", "outbox_max_rows", "outbox_max_age_days",
+                    "follow_interval", "max_backoff"]
         for key in keys {
             // Present either set or commented out (`# config = ...`).
             #expect(text.contains("\n\(key) = ") || text.contains("\n# \(key) = "), "\(key) is not documented")

@@ -53,9 +53,9 @@ import TestSupport
         do {
             let store = try VerdictStore.openForWriting(path: path)
             let info = try store.diagnostics()
-            #expect(info.migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing"])
-            #expect(info.tables == ["daemon_status", "inspections", "labels", "maps", "model_versions", "station_calibration",
-                                    "training_jobs"])
+            #expect(info.migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing", "v8-outbox"])
+            #expect(info.tables == ["daemon_status", "fleet_followed", "fleet_outbox", "fleet_outbox_settings", "inspections",
+                                    "labels", "maps", "model_versions", "station_calibration", "training_jobs"])
             #expect(info.indexes.filter { $0.hasPrefix("labels_") } == [
                 "labels_current_by_content", "labels_on_content_hash", "labels_on_created_at", "labels_on_inspection_id"])
             #expect(try store.counts() == [.queued: 1, .processing: 0, .done: 1, .error: 0])
@@ -72,7 +72,7 @@ import TestSupport
         }
         // Reopening is idempotent, and readers now open it.
         let again = try VerdictStore.openForWriting(path: path)
-        #expect(try again.diagnostics().migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing"])
+        #expect(try again.diagnostics().migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing", "v8-outbox"])
         let reader = try VerdictStore.openReadOnly(path: path)
         #expect(try reader.currentLabels().map(\.defectClass) == ["scratch"])
         #expect(try reader.map(id: 1)?.width == 2)

@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite struct VerdictStoreSchemaTests {
     static let migrations = ["v1-inspections", "v1-maps", "v1-daemon-status", "v2-labels", "v3-fewshot", "v4-station-calibration",
-                             "v5-model-versions", "v6-after-processing"]
+                             "v5-model-versions", "v6-after-processing", "v8-outbox"]
 
     @Test func migrationsCreateTheSchemaAndReopeningIsIdempotent() throws {
         let scratch = try StoreScratch()
@@ -18,8 +18,8 @@ import TestSupport
             #expect(info.foreignKeys)
             #expect(info.synchronous == 1, "NORMAL")
             #expect(info.migrations == Self.migrations)
-            #expect(info.tables == ["daemon_status", "inspections", "labels", "maps", "model_versions", "station_calibration",
-                                    "training_jobs"])
+            #expect(info.tables == ["daemon_status", "fleet_followed", "fleet_outbox", "fleet_outbox_settings", "inspections",
+                                    "labels", "maps", "model_versions", "station_calibration", "training_jobs"])
             #expect(info.indexes == ["inspections_after_failed", "inspections_on_finished_at", "inspections_on_state_id",
                                      "inspections_on_station_finished_at", "inspections_on_time",
                                      "labels_current_by_content", "labels_on_content_hash", "labels_on_created_at",
