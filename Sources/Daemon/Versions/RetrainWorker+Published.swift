@@ -34,7 +34,9 @@ extension RetrainWorker {
                                   heldOutLabelIDs: split.heldOut.map { examples[$0].labelID }.sorted(), metrics: metrics,
                                   decision: decision.reason)
         if decision.promote {
-            try store.activateVersion(id: candidateID, reason: decision.reason, at: Self.now())
+            // The note becomes the activation reason: keep where the version came from in it.
+            try store.activateVersion(id: candidateID, reason: "\(decision.reason); \(candidate.note ?? "published")",
+                                      at: Self.now())
         } else {
             try store.updateVersionDecision(id: candidateID, status: .rejected, decision: decision.reason)
         }
