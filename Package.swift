@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Fleet replication to PostgreSQL only (target Fleet).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C libraries, one module each.
@@ -73,14 +77,26 @@ let package = Package(
             dependencies: ["Inspection", "Store", "Config", "CSystemd",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // Fleet replication to a central PostgreSQL: the outbox shipper, the central schema,
+        // fleet queries and published versions. Its own target so that the core builds
+        // without postgres-nio.
+        .target(
+            name: "Fleet",
+            dependencies: ["Store", "Config", "Inspection",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "inspectd",
-            dependencies: ["Daemon", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["Daemon", "Config", "Fleet", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "inspectctl",
-            dependencies: ["Inspection", "Store", "Config", "WebAuth",
+            dependencies: ["Inspection", "Store", "Config", "WebAuth", "Fleet",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The web station's users file and password hashing (scrypt from swift-crypto), shared by
@@ -141,6 +157,11 @@ let package = Package(
         .testTarget(
             name: "ConfigTests",
             dependencies: ["Config", "Inspection"]
+        ),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["Fleet", "Store", "Config", "Inspection", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "DaemonTests",

@@ -6,13 +6,13 @@ import TOMLKit
 /// TOML keeps one, so the operator fixes one clear thing at a time.
 enum ConfigParser {
     static let topKeys = ["database", "rescan_interval", "model", "thresholds", "retention", "fewshot", "retrain", "evidence",
-                          "station", "web"]
+                          "station", "web", "fleet"]
     static let modelKeys = ["path", "config", "prompts", "product", "input_size", "resize", "feature_layers",
                             "dpam_first_block", "score", "sigma", "max_pixels"]
     static let thresholdKeys = ["review", "fail"]
     static let retentionKeys = ["verdict_days", "map_days"]
     static let stationKeys = ["name", "folder", "recursive", "patterns", "product", "after", "move_to",
-                              "review", "fail", "follow_symlinks", "keep_evidence", "output"]
+                              "review", "fail", "follow_symlinks", "keep_evidence", "output", "follow_published"]
 
     static let inputSizeRange = 8...4096
 
@@ -42,6 +42,12 @@ enum ConfigParser {
         }
         configuration.retrain = retrain
         configuration.web = try webSettings(top)
+        configuration.fleet = try fleetConfiguration(top)
+        if configuration.fleet == nil, let i = stations.firstIndex(where: { $0.followPublished != nil }) {
+            throw ConfigError.invalid(file: file, key: "station[\(i)].follow_published",
+                                      value: ConfigValueText.quote(stations[i].followPublished ?? ""),
+                                      problem: "needs a [fleet] table (the published versions live in the fleet database)")
+        }
         return configuration
     }
 
@@ -248,6 +254,7 @@ enum ConfigParser {
             station.patterns = patterns
         }
         station.product = try s.text("product")
+        station.followPublished = try s.text("follow_published")
 
         let after = try s.choice("after", [("keep", "keep"), ("move", "move"), ("delete", "delete")]) ?? "keep"
         let moveTo = try s.absolutePath("move_to")

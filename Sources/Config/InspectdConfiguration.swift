@@ -30,6 +30,8 @@ public struct InspectdConfiguration: Sendable, Equatable {
     public var rescanInterval: Double = 30
     /// `[web]`: the browser review station (`inspectd-web`).
     public var web = WebSettings()
+    /// `[fleet]`: replication to a central PostgreSQL; nil = none (docs/fleet.md).
+    public var fleet: FleetConfiguration?
 
     public init(file: String, database: String = InspectdConfiguration.defaultDatabase, model: ModelSettings,
                 thresholds: Thresholds = .standard, retention: RetentionSettings = RetentionSettings(),

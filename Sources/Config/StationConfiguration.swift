@@ -29,6 +29,9 @@ public struct StationConfiguration: Sendable, Equatable {
     public var keepEvidence: Set<EvidenceReason>?
     /// `[[station.output]]`: where verdicts go after they are committed (none by default).
     public var outputs: [OutputConfiguration] = []
+    /// `follow_published`: the fleet product whose newly published versions this station
+    /// imports as candidates and judges on its own held-out labels (docs/fleet.md).
+    public var followPublished: String?
 
     public init(name: String, folder: String, recursive: Bool = false,
                 patterns: [String] = StationConfiguration.defaultPatterns, product: String? = nil,

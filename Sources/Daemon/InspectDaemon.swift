@@ -23,6 +23,10 @@ public final class InspectDaemon {
     private let clock: DaemonClock
     private let logLevel: Logger.Level
     private var stopRequested = false
+    /// Called once the database is open and migrated, before the model loads: how `inspectd`
+    /// attaches parts that live in targets the daemon does not import (the fleet shipper).
+    /// An error stops the daemon like any start-up failure.
+    public var storeOpened: ((VerdictStore) throws -> Void)?
 
     /// A daemon for a validated configuration loaded from `configPath`.
     public init(configuration: InspectdConfiguration, configPath: String, logger: Logger,
@@ -68,6 +72,7 @@ public final class InspectDaemon {
             guard let store = try opener.open(stopRequested: { signals.drain().contains { $0.isStop } }) else {
                 return .stopped
             }
+            try storeOpened?(store)
             let p = wire(database: database, store: store, signals: signals)
             parts = p
             p.retraining.recoverInterrupted()

@@ -263,6 +263,68 @@ extension VerdictStore {
                     PRIMARY KEY (station, name)
                 )
                 """)
+                """)
+        }
+        migrator.registerMigration("v8-outbox") { db in
+            // Fleet replication (docs/fleet.md): triggers append a reference to every final
+            // inspection, label and model version change to `fleet_outbox` inside the very
+            // transaction that makes the change, whatever code path wrote it (daemon, training
+            // child, inspectctl). They do so only while `fleet_outbox_settings.enabled` is set
+            // (the daemon sets it from `[fleet]`), and the newest `capacity` rows are kept so
+            // that an outbox nobody drains cannot grow without bound; what the cap drops is
+            // counted in `dropped`. The shipper reads the rows' current state when it ships.
+            try db.execute(sql: """
+                CREATE TABLE fleet_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL CHECK (kind IN ('verdict', 'label', 'version')),
+                    local_id INTEGER NOT NULL,
+                    enqueued_at REAL NOT NULL
+                );
+                CREATE TABLE fleet_outbox_settings (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    enabled INTEGER NOT NULL DEFAULT 0,
+                    capacity INTEGER NOT NULL DEFAULT 1000000 CHECK (capacity > 0),
+                    dropped INTEGER NOT NULL DEFAULT 0,
+                    shipped INTEGER NOT NULL DEFAULT 0,
+                    last_shipped_at REAL,
+                    last_error TEXT
+                );
+                INSERT INTO fleet_outbox_settings (id) VALUES (1);
+                CREATE TABLE fleet_followed (
+                    station TEXT NOT NULL,
+                    product TEXT NOT NULL,
+                    published_id INTEGER NOT NULL,
+                    version_id INTEGER REFERENCES model_versions (id) ON DELETE SET NULL,
+                    imported_at REAL NOT NULL,
+                    PRIMARY KEY (station, product, published_id)
+                );
+                CREATE TRIGGER fleet_outbox_cap AFTER INSERT ON fleet_outbox
+                BEGIN
+                    UPDATE fleet_outbox_settings
+                    SET dropped = dropped + (SELECT COUNT(*) FROM fleet_outbox WHERE id <= NEW.id - capacity)
+                    WHERE id = 1;
+                    DELETE FROM fleet_outbox
+                    WHERE id <= NEW.id - (SELECT capacity FROM fleet_outbox_settings WHERE id = 1);
+                END;
+                """)
+            // (trigger, event, kind, extra condition): a verdict only once final.
+            let changes = [
+                ("fleet_outbox_verdict", "UPDATE OF state, after_state ON inspections", "verdict", "NEW.state IN ('done', 'error') AND "),
+                ("fleet_outbox_label_insert", "INSERT ON labels", "label", ""),
+                ("fleet_outbox_label_update", "UPDATE OF superseded_at ON labels", "label", ""),
+                ("fleet_outbox_version_insert", "INSERT ON model_versions", "version", ""),
+                ("fleet_outbox_version_update", "UPDATE OF status, decision, metrics, activated_at ON model_versions", "version", ""),
+            ]
+            for (name, event, kind, condition) in changes {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(name) AFTER \(event)
+                    WHEN \(condition)(SELECT enabled FROM fleet_outbox_settings WHERE id = 1)
+                    BEGIN
+                        INSERT INTO fleet_outbox (kind, local_id, enqueued_at)
+                        VALUES ('\(kind)', NEW.id, (julianday('now') - 2440587.5) * 86400.0);
+                    END
+                    """)
+            }
         }
         return migrator
     }

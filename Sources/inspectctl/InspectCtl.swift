@@ -8,5 +8,5 @@ struct InspectCtl: ParsableCommand {
         abstract: "Inspect images and query the inspectd verdict log.",
         subcommands: [StatusCommand.self, VerdictsCommand.self, FollowCommand.self, ShowCommand.self, StatsCommand.self, ExportCommand.self,
                       InspectCommand.self, ClassifyCommand.self, LabelCommand.self, EvalCommand.self, RetrainCommand.self,
-                      ModelCommand.self, WebCommand.self])
+                      ModelCommand.self, WebCommand.self, FleetCommand.self])
 }

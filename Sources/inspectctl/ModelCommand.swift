@@ -14,5 +14,5 @@ struct ModelCommand: ParsableCommand {
             5 other database error, 64 bad flags.
             """,
         subcommands: [ModelListCommand.self, ModelShowCommand.self, ModelActivateCommand.self, ModelRollbackCommand.self,
-                      ModelImportPromptsCommand.self, ModelExportCommand.self])
+                      ModelImportPromptsCommand.self, ModelExportCommand.self, ModelPublishCommand.self])
 }

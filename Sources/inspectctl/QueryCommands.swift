@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fleet
 import Inspection
 import Store
 
@@ -10,6 +11,7 @@ struct VerdictsCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var filter: VerdictFilterOptions
+    @OptionGroup var fleet: FleetQueryOptions
 
     @Option(name: .customLong("limit"), help: "At most this many rows (default 50; 0 = all).")
     var limit: Int = 50
@@ -19,11 +21,12 @@ struct VerdictsCommand: ParsableCommand {
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit: must be 0 or more (got \(limit))") }
+        try fleet.validate(against: store)
     }
 
     func run() throws {
         try reportingFailures {
-            let rows = try store.open().records(try filter.filter(limit: limit == 0 ? nil : limit))
+            let rows = try store.records(try filter.filter(limit: limit == 0 ? nil : limit), fleet: fleet)
             switch output {
             case .table:
                 print(RecordFormatter.tableHeader())
@@ -122,6 +125,7 @@ struct StatusCommand: ParsableCommand {
             let status = try db.status()
             let counts = try db.counts()
             let afterFailed = try db.afterProcessingFailures()
+            let outbox = try db.outboxStatus()
             let latest = try db.records(VerdictFilter(states: [.done, .error], limit: 5))
             let outputs = (try? db.outputStatuses()) ?? []
             let now = Date().timeIntervalSince1970
@@ -146,6 +150,7 @@ struct StatusCommand: ParsableCommand {
                      "started_at": TimeExpression.iso(fit.startedAt), "message": fit.message ?? ""]
                 }
                 obj["outputs"] = outputs.map(OutputStatusPrinter.dictionary)
+                obj["outbox"] = OutboxStatusPrinter.dictionary(outbox)
                 obj["latest"] = latest.map(RecordFormatter.dictionary)
                 print(RecordFormatter.json(obj))
                 return
@@ -163,6 +168,7 @@ struct StatusCommand: ParsableCommand {
             if afterFailed > 0 {
                 print("after:      \(afterFailed) finished file\(afterFailed == 1 ? "" : "s") could not be moved or deleted (retried at the next start; see inspectctl show ID)")
             }
+            if let line = OutboxStatusPrinter.line(outbox) { print("fleet:      \(line)") }
             for c in (try? db.calibrations()) ?? [] {
                 let t = c.review.map { r in String(format: "review>=%.4f fail>=%.4f (%@)", r, c.fail ?? r, c.method ?? "") }
                     ?? "configured thresholds"
@@ -196,6 +202,7 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var filter: VerdictFilterOptions
+    @OptionGroup var fleet: FleetQueryOptions
 
     @Option(help: "Group by: station, hour or day.")
     var by: String = "station"
@@ -205,12 +212,13 @@ struct StatsCommand: ParsableCommand {
 
     func validate() throws {
         guard ["station", "hour", "day"].contains(by) else { throw ValidationError("--by: expected station, hour or day (got \(by))") }
+        try fleet.validate(against: store)
     }
 
     func run() throws {
         try reportingFailures {
             let bucket: StatsBucket = by == "hour" ? .hour : by == "day" ? .day : .none
-            let rows = try store.open().stats(try filter.filter(limit: nil), bucket: bucket)
+            let rows = try store.stats(try filter.filter(limit: nil), bucket: bucket, fleet: fleet)
             let header = ["station", "bucket", "total", "pass", "review", "fail", "errors", "queued", "after_failed", "yield"]
             func cells(_ s: StationStats) -> [String] {
                 [s.station, s.bucketStart.map { TimeExpression.format($0) } ?? "-", "\(s.total)", "\(s.pass)", "\(s.review)",
@@ -244,6 +252,7 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var filter: VerdictFilterOptions
+    @OptionGroup var fleet: FleetQueryOptions
 
     @Option(help: "csv or json (a JSON array).")
     var format: String = "csv"
@@ -253,11 +262,12 @@ struct ExportCommand: ParsableCommand {
 
     func validate() throws {
         guard ["csv", "json"].contains(format) else { throw ValidationError("--format: expected csv or json (got \(format))") }
+        try fleet.validate(against: store)
     }
 
     func run() throws {
         try reportingFailures {
-            let rows = try store.open().records(try filter.filter(limit: nil, newestFirst: false))
+            let rows = try store.records(try filter.filter(limit: nil, newestFirst: false), fleet: fleet)
             var text: String
             if format == "csv" {
                 text = ([RecordFormatter.csvHeader()] + rows.map(RecordFormatter.csvRow)).joined(separator: "\n") + "\n"

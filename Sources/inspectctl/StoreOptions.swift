@@ -1,12 +1,13 @@
 import ArgumentParser
 import Config
+import Fleet
 import Foundation
 import Inspection
 import Store
 
 /// Where the verdict log is: `--db`, else the `database` key of `--config`, else the default.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "Verdict database (default: the 'database' of --config, else /var/lib/inspectd/inspectd.db).")
+    @Option(help: "Verdict database (default: the 'database' of --config, else /var/lib/inspectd/inspectd.db); verdicts, stats and export also take the fleet's postgres://… URL.")
     var db: String?
 
     @Option(help: "inspectd configuration file, used to find the database.")
@@ -43,6 +44,7 @@ struct CLIFailure: Error {
     init(_ error: Error) { self.error = error }
 
     var exitCode: Int32 {
+        if error is FleetError { return 5 }
         if let error = error as? StoreError {
             switch error {
             case .notFound: return 3

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Daemon
+import Fleet
 import Foundation
 import Logging
 
@@ -60,7 +61,21 @@ struct InspectdCommand: ParsableCommand {
         }
         let logger = Logger(label: "inspectd")
         let daemon = InspectDaemon(configuration: configuration, configPath: config, logger: logger, logLevel: level)
+        // The fleet shipper has its own thread and its own connection; it shares only the
+        // database. Without [fleet] the outbox is switched off (and emptied).
+        var shipper: FleetShipper?
+        daemon.storeOpened = { store in
+            guard let fleet = configuration.fleet else {
+                try store.configureOutbox(enabled: false, capacity: FleetConfiguration.defaultOutboxMaxRows)
+                return
+            }
+            let started = FleetShipper(store: store, fleet: fleet, stations: configuration.stations,
+                                       logger: Logger(label: "inspectd.fleet"))
+            try started.start()
+            shipper = started
+        }
         let outcome = daemon.run()
+        shipper?.stop()
         if outcome != .stopped { throw ExitCode(outcome.rawValue) }
     }
 }

@@ -59,7 +59,10 @@ import Testing
                     "max_mb", "max_days", "max_labels_per_class", "encoding_cache_mb",
                     // [[station.output]]
                     "kind", "verdicts", "keep_count", "keep_age", "retry_interval", "client_buffer",
-                    "max_clients", "command", "timeout", "concurrency", "queue"]
+                    "max_clients", "command", "timeout", "concurrency", "queue",
+                    // fleet
+                    "follow_published", "url", "password_file", "site", "batch_size", "outbox_max_rows",
+                    "outbox_max_age_days", "follow_interval", "max_backoff"]
         for key in keys {
             // Present either set or commented out (`# config = ...`).
             #expect(text.contains("\n\(key) = ") || text.contains("\n# \(key) = "), "\(key) is not documented")

@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite struct VerdictStoreSchemaTests {
     static let migrations = ["v1-inspections", "v1-maps", "v1-daemon-status", "v2-labels", "v3-fewshot", "v4-station-calibration",
-                             "v5-model-versions", "v6-after-processing", "v7-fewshot-fits", "v7-evidence", "v9-outputs"]
+                             "v5-model-versions", "v6-after-processing", "v7-fewshot-fits", "v7-evidence", "v9-outputs", "v8-outbox"]
 
     @Test func migrationsCreateTheSchemaAndReopeningIsIdempotent() throws {
         let scratch = try StoreScratch()
@@ -18,7 +18,8 @@ import TestSupport
             #expect(info.foreignKeys)
             #expect(info.synchronous == 1, "NORMAL")
             #expect(info.migrations == Self.migrations)
-            #expect(info.tables == ["daemon_status", "evidence", "fewshot_fits", "inspections", "labels", "maps", "model_versions", "output_status", "station_calibration",
+            #expect(info.tables == ["daemon_status", "evidence", "fewshot_fits", "fleet_followed", "fleet_outbox", "fleet_outbox_settings",
+                                    "inspections", "labels", "maps", "model_versions", "output_status", "station_calibration",
                                     "training_jobs"])
             #expect(info.indexes == ["evidence_by_age", "inspections_after_failed", "inspections_on_finished_at", "inspections_on_state_id",
                                      "inspections_on_station_finished_at", "inspections_on_time",

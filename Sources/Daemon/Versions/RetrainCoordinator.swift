@@ -47,10 +47,16 @@ final class RetrainCoordinator {
             superviseChild()
             return
         }
-        guard configuration.retrain.enabled else { return }
         do {
-            try requestDueJobs(configuration, activeVersions: activeVersions)
-            if let next = try store.trainingJobs(open: true, limit: 1000).filter({ $0.state == .requested }).min(by: { $0.id < $1.id }) {
+            // Judging a published version (docs/fleet.md) is not retraining: it runs even
+            // with [retrain] off.
+            if configuration.retrain.enabled {
+                try requestDueJobs(configuration, activeVersions: activeVersions)
+            }
+            let startable = try store.trainingJobs(open: true, limit: 1000).filter {
+                $0.state == .requested && (configuration.retrain.enabled || $0.trigger == VerdictStore.publishedTrigger)
+            }
+            if let next = startable.min(by: { $0.id < $1.id }) {
                 guard configuration.stations.contains(where: { $0.name == next.station }) else {
                     try store.finishTrainingJob(id: next.id, state: .failed,
                                                 message: "station \(next.station) is not configured", at: Self.now())

@@ -93,6 +93,8 @@ public struct RetrainWorker {
         guard let active = try store.activeVersion(station: station.name) else {
             throw DaemonError.training(job: job.id, problem: "station \(station.name) has no active model version yet (inspectd creates it at start)")
         }
+        let judging = job.trigger == VerdictStore.publishedTrigger
+        if judging, let rejected = try rejectForeignBase(job: job, store: store, active: active) { return rejected }
 
         progress("loading model")
         let ic = configuration.inspectorConfiguration(for: station)
@@ -134,6 +136,12 @@ public struct RetrainWorker {
         }
         let split = try HeldOutSplit.split(examples, fraction: tuning.settings.heldOutFraction, seed: tuning.settings.seed,
                                            minimumPerClass: tuning.settings.minimumPerClass)
+        if judging {
+            progress("evaluating")
+            return try judgePublished(job: job, store: store, active: active, model: model, tokenizer: tokenizer,
+                                      configuration: ic, activeInspector: activeInspector, tuning: tuning,
+                                      examples: examples, split: split)
+        }
 
         var initial: LearnedPrompts?
         if let bytes = active.prompts {

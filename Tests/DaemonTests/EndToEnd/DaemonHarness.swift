@@ -118,9 +118,17 @@ final class DaemonHarness: @unchecked Sendable {
     /// Runs the real inspectctl next to inspectd against this harness's database (unless
     /// `database` is false, for verbs without `--db`); stdout and stderr together.
     func inspectctl(_ args: [String], database withDatabase: Bool = true) throws -> (status: Int32, text: String) {
+        try Self.inspectctl(args + (withDatabase ? ["--db", database] : []))
+    }
+
+    /// Runs the real inspectctl with exactly `args` (TZ=UTC); stdout and stderr together.
+    static func inspectctl(_ args: [String]) throws -> (status: Int32, text: String) {
         let p = Process()
-        p.executableURL = Self.binary.deletingLastPathComponent().appendingPathComponent("inspectctl")
-        p.arguments = args + (withDatabase ? ["--db", database] : [])
+        p.executableURL = binary.deletingLastPathComponent().appendingPathComponent("inspectctl")
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["TZ"] = "UTC"
+        p.environment = env
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

@@ -30,8 +30,9 @@ import TestSupport
         let diagnostics = try store.diagnostics()
         #expect(Array(diagnostics.migrations.prefix(F.migrations.count)) == F.migrations)
         #expect(diagnostics.journalMode == "wal")
-        #expect(diagnostics.tables == ["daemon_status", "evidence", "fewshot_fits", "inspections", "labels", "maps",
-                                       "model_versions", "output_status", "station_calibration", "training_jobs"])
+        #expect(diagnostics.tables == ["daemon_status", "evidence", "fewshot_fits", "fleet_followed", "fleet_outbox", "fleet_outbox_settings",
+                                    "inspections", "labels", "maps", "model_versions", "output_status", "station_calibration",
+                                    "training_jobs"])
         #expect(try store.counts() == [.queued: 1, .processing: 1, .done: 3, .error: 2])
         let reader = try VerdictStore.openReadOnly(path: store.path)
         #expect(try reader.records(VerdictFilter()).count == 7)
