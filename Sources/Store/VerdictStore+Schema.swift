@@ -263,7 +263,6 @@ extension VerdictStore {
                     PRIMARY KEY (station, name)
                 )
                 """)
-                """)
         }
         migrator.registerMigration("v8-outbox") { db in
             // Fleet replication (docs/fleet.md): triggers append a reference to every final
