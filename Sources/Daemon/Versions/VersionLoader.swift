@@ -118,9 +118,8 @@ struct VersionLoader {
                                                              tokenizer: tokenizer),
                                             fewShot: nil, versionID: nil)
         let job = FewShotFitJob(base: base, target: .newVersion(reason: reason), inspector: running.pipeline.inspector,
-                                labels: labels, images: images(labels), unlabelled: unlabelled,
-                                cache: inputs?.cache(baseID: base.id, logger: logger),
-                                settings: fewShot, activeAtPlan: activeID)
+                                labels: labels, images: images(labels), unlabelled: unlabelled, settings: fewShot,
+                                cache: inputs?.cache(baseID: base.id, logger: logger), activeAtPlan: activeID)
         return .fit(interim: running, job: job)
     }
 
