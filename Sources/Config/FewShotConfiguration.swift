@@ -36,7 +36,7 @@ public struct FewShotConfiguration: Sendable, Equatable {
     public var maxLabelsPerClass = 64
     /// `encoding_cache_mb`: cap of the encoding cache beside the database (`encodings/`),
     /// shared by refits and retraining; 0 turns it off.
-    public var encodingCacheMB = 1024
+    public var encodingCacheMB = 2048
 
     /// Defaults.
     public init() {}

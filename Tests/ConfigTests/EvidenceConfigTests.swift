@@ -12,7 +12,7 @@ import Testing
         #expect(c.evidence == EvidenceSettings())
         #expect(c.evidence.keep == [.labelled] && c.evidence.maxMB == 4096 && c.evidence.maxDays == 30)
         #expect(c.keptEvidence(for: c.stations[0]) == [.labelled])
-        #expect(c.fewShot.maxLabelsPerClass == 64 && c.fewShot.encodingCacheMB == 1024)
+        #expect(c.fewShot.maxLabelsPerClass == 64 && c.fewShot.encodingCacheMB == 2048)
         #expect(try c.fewShot.settings().maxLabelsPerClass == 64)
     }
 

@@ -48,7 +48,7 @@ import Testing
         #expect(config.stations == [topWithOutputs, side])
         #expect(config.evidence == EvidenceSettings())
         #expect(config.keptEvidence(for: top) == [.labelled] && config.keptEvidence(for: side) == [.labelled, .review, .fail])
-        #expect(config.fewShot.maxLabelsPerClass == 64 && config.fewShot.encodingCacheMB == 1024)
+        #expect(config.fewShot.maxLabelsPerClass == 64 && config.fewShot.encodingCacheMB == 2048)
     }
 
     @Test func exampleDocumentsEveryKey() throws {

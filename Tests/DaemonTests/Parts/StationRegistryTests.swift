@@ -45,4 +45,47 @@ import Testing
         registry.followActiveVersionsIfDue()
         #expect(registry["line1"]?.versionID == id, "a version made for another base is refused; the station keeps its own")
     }
+
+    /// `[fewshot] max_labels_per_class`: a configured version is fitted on the newest labels of
+    /// each kind only, a restart with the same labels keeps it (the cap is applied to the
+    /// staleness check too, so no new version at every start), and a refit after a new label
+    /// finds the earlier encodings in the cache.
+    @Test func fewShotFitsOnTheNewestLabelsPerClassAndARestartKeepsTheVersion() throws {
+        let fx = try PartsFixture()
+        try fx.writeConfig(fewShot: true)
+        let text = try String(contentsOfFile: fx.configPath, encoding: .utf8)
+        try text.replacingOccurrences(of: "enabled = true", with: "enabled = true\nmax_labels_per_class = 2")
+            .write(toFile: fx.configPath, atomically: true, encoding: .utf8)
+        #expect(try fx.configuration().fewShot.maxLabelsPerClass == 2)
+        var ids = [(id: Int64, kind: LabelKind)]()
+        for i in 0..<6 {
+            let path = try fx.writeImage("label-\(i).png")
+            let kind: LabelKind = i < 4 ? .good : .defect
+            let label = try fx.store.addLabel(path: path, contentHash: try ContentHash.sha256(file: path), station: "line1",
+                                              kind: kind, defectClass: nil, note: nil, mask: nil, author: "qa", source: "cli",
+                                              at: fx.clock.now + Double(i))
+            ids.append((label.id, kind))
+        }
+        let newest = [ids[2].id, ids[3].id, ids[4].id, ids[5].id]
+        let first = try #require(try fx.registry()["line1"])
+        let version = try fx.store.version(id: first.versionID)
+        #expect(version.trainingLabelIDs == newest)
+        #expect(first.pipeline.fewShot?.goodCount == 2 && first.pipeline.fewShot?.defectCount == 2)
+        #expect(try fx.registry()["line1"]?.versionID == first.versionID, "same labels, same version after a restart")
+
+        let cache = fx.scratch.directory.appendingPathComponent("encodings").path
+        func entries() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: cache).reduce(0) {
+                $0 + (try FileManager.default.contentsOfDirectory(atPath: cache + "/" + $1)).filter { $0.hasSuffix(".enc") }.count
+            }
+        }
+        #expect(try entries() == 4)
+        let path = try fx.writeImage("label-new.png")
+        _ = try fx.store.addLabel(path: path, contentHash: try ContentHash.sha256(file: path), station: "line1", kind: .good,
+                                  defectClass: nil, note: nil, mask: nil, author: "qa", source: "cli", at: fx.clock.now + 10)
+        let second = try #require(try fx.registry()["line1"])
+        #expect(second.versionID != first.versionID)
+        #expect(try fx.store.version(id: second.versionID).trainingLabelIDs.count == 4)
+        #expect(try entries() == 5, "one new encoding; the other three came from the cache")
+    }
 }

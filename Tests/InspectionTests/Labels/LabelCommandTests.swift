@@ -61,6 +61,31 @@ import TestSupport
         #expect(try fx.store.labelCount(since: 0) == 2)
     }
 
+    /// The labelled bytes go to the evidence folder; an image that is gone, or whose path now
+    /// holds other bytes, is still labelled, with a warning naming the path, and nothing is kept.
+    @Test func labellingKeepsTheImageOrWarnsNamingThePath() throws {
+        let evidence = EvidenceStore(databasePath: fx.dbPath)
+        let kept = try label(["\(fx.id("a"))", "good"])
+        #expect(kept.status == 0 && !kept.stderr.contains("warning"), "\(kept)")
+        #expect(evidence.verifiedBytes(fx.imageHash) == [UInt8](try Data(contentsOf: URL(fileURLWithPath: fx.imagePath))))
+        #expect(try fx.store.evidenceTotals().files == 1)
+
+        let gone = try label(["\(fx.id("c"))", "defect"])
+        #expect(gone.status == 0, "\(gone)")
+        #expect(gone.stderr.contains("warning: label recorded, but its image cannot be found: "
+                                     + "\(QueryFixture.path("c", "line-1")) is gone"), "\(gone.stderr)")
+        #expect(!evidence.contains(QueryFixture.hash("c")))
+
+        // The camera wrote a new image under the labelled name: its bytes are not the label's.
+        try Data("other bytes".utf8).write(to: URL(fileURLWithPath: fx.imagePath))
+        try FileManager.default.removeItem(atPath: evidence.path(for: fx.imageHash))
+        let rewritten = try label(["\(fx.id("a"))", "defect"])
+        #expect(rewritten.status == 0 && rewritten.stderr.contains("\(fx.imagePath) now holds other content"),
+                "\(rewritten.stderr)")
+        #expect(!evidence.contains(fx.imageHash))
+        #expect(try fx.store.currentLabels().count == 2)
+    }
+
     @Test func authorFallsBackToUSER() throws {
         let result = try LabelSupport.run(["label", "--db", fx.dbPath, "\(fx.id("b"))", "defect"], in: fx.directory,
                                           environment: ["USER": "carol"])
