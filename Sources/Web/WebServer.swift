@@ -27,7 +27,7 @@ public struct WebServer: Sendable {
                               logger: logger)
         // The first scrape catches up on the whole log; do it now, not while Prometheus waits.
         let state = self.state
-        Task.detached(priority: .utility) { _ = try? state.metrics.scrape(try state.readStore()) }
+        Task.detached(priority: .utility) { try? state.catchUpMetrics() }
         try await app.runService()
     }
 

@@ -48,6 +48,12 @@ public final class WebState: @unchecked Sendable {
         return opened
     }
 
+    /// Brings the metrics up to date with the log (the first call reads every finished row);
+    /// done in the background at start so the first scrape does not wait for it.
+    public func catchUpMetrics() throws {
+        _ = try metrics.scrape(try readStore())
+    }
+
     /// Station names: the configuration's, plus any only the log knows (removed stations).
     func stations(store: VerdictStore?) -> [String] {
         var names = configuration?.stations.map(\.name) ?? []
