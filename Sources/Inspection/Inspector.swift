@@ -48,17 +48,18 @@ public struct Inspector: Sendable {
                     throw EngineError.invalidArgument(
                         name: "prompts", reason: "width \(prompts.width) does not match the text width \(model.architecture.textWidth) of \(c.modelPath)")
                 }
-                textFeatures = try prompts.textFeatures(tokenizer: tokenizer, encoder: model.textEncoder)
-                    .map(VectorMath.normalized)
+                textFeatures = try Self.learnedTextFeatures(prompts, model: model, tokenizer: tokenizer)
                 textSource = "learned prompts (\(promptsSource))"
             } else if let prompts = c.promptsPath {
                 let learned = try LearnedPrompts.load(path: prompts, width: model.architecture.textWidth)
-                textFeatures = try learned.textFeatures(tokenizer: tokenizer, encoder: model.textEncoder)
-                    .map(VectorMath.normalized)
+                textFeatures = try Self.learnedTextFeatures(learned, model: model, tokenizer: tokenizer)
                 textSource = "learned prompts \(prompts)"
             } else {
-                textFeatures = try PromptEnsemble.textFeatures(product: c.productName, tokenizer: tokenizer,
-                                                               encoder: model.textEncoder)
+                // Text vectors are remembered per model (see `CLIPModel.textVectors`), keyed by
+                // what they depend on besides the weights: the product name here.
+                textFeatures = try model.textVectors(key: "ensemble:\(c.productName)") { encoder in
+                    try PromptEnsemble.textFeatures(product: c.productName, tokenizer: tokenizer, encoder: encoder)
+                }
                 textSource = "prompt ensemble '\(c.productName)'"
             }
             let layers = model.architecture.visionLayers
@@ -88,6 +89,16 @@ public struct Inspector: Sendable {
             throw InspectionError.engine(error)
         }
         return copy
+    }
+
+    /// Normalised text vectors of learned prompts, remembered on the model under the hash of
+    /// the prompts' serialised tensors.
+    private static func learnedTextFeatures(_ prompts: LearnedPrompts, model: CLIPModel,
+                                            tokenizer: CLIPTokenizer) throws -> [[Float]] {
+        let key = "learned:" + ContentHash.sha256(try prompts.serialized())
+        return try model.textVectors(key: key) { encoder in
+            try prompts.textFeatures(tokenizer: tokenizer, encoder: encoder).map(VectorMath.normalized)
+        }
     }
 
     /// Model input side.

@@ -36,6 +36,26 @@ import Testing
         try fx.check("e2e.test.anomaly_map", maps)
     }
 
+    /// `Inspector(configuration:)` loads lean: after start-up only the image tower is resident,
+    /// and a second inspector with the same text side on the same model (a reload) reuses the
+    /// remembered text vectors instead of converting the text tower again; another text side
+    /// converts it once more and gives other vectors.
+    @Test func leanModelRemembersTextVectorsPerTextSide() throws {
+        let model = inspector.model
+        #expect(model.residentTowers.vision && !model.residentTowers.text)
+        let conversions = model.textTowerConversions
+        #expect(conversions >= 1)
+        let again = try Inspector(model: model, configuration: inspector.configuration)
+        #expect(again.textFeatures == inspector.textFeatures)
+        #expect(model.textTowerConversions == conversions)
+        var ensemble = inspector.configuration
+        ensemble.promptsPath = nil
+        let other = try Inspector(model: model, configuration: ensemble)
+        #expect(model.textTowerConversions == conversions + 1)
+        #expect(other.textFeatures != inspector.textFeatures)
+        #expect(!model.residentTowers.text)
+    }
+
     @Test func badFileDoesNotStopTheNextOne() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("insp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

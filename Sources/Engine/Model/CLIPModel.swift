@@ -39,7 +39,13 @@ public struct CLIPModel: Sendable {
     }
 
     /// Whether each tower is in memory right now (for tests and diagnostics).
-    public var residentTowers: (vision: Bool, text: Bool) { towers.resident }
+    public var residentTowers: (vision: Bool, text: Bool) {
+        let r = towers.resident
+        return (r.vision, r.text)
+    }
+
+    /// How many times a lean model converted its text tower since load (for tests and diagnostics).
+    public var textTowerConversions: Int { towers.resident.textConversions }
 
     /// Drops the resident text tower for every copy of this model. Later text work converts it
     /// again from the checkpoint when the model is lean, and fails otherwise.
@@ -54,4 +60,17 @@ public struct CLIPModel: Sendable {
     public var textEncoder: TextEncoder {
         get throws { TextEncoder(tower: try text) }
     }
+
+    /// The text vectors of the text side named `key`: remembered from an earlier call on this
+    /// model (any copy), else `compute`d with the text encoder and remembered. A lean model
+    /// then converts its text tower only for a text side it has not seen, so a reload with
+    /// unchanged prompts does not bring the text tower back beside the image tower. `key` must
+    /// identify everything `compute` depends on besides the weights (e.g. a hash of the prompts).
+    public func textVectors(key: String, _ compute: (TextEncoder) throws -> [[Float]]) throws -> [[Float]] {
+        if let known = towers.rememberedTextVectors(key) { return known }
+        let vectors = try compute(try textEncoder)
+        towers.remember(vectors, key: key)
+        return vectors
+    }
 }
+

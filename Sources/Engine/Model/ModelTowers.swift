@@ -17,6 +17,12 @@ final class ModelTowers: @unchecked Sendable {
     private let source: Source?
     private var visionNames: Set<String>?
     private var textNames: Set<String>?
+    /// Times the text tower was converted from the checkpoint after load.
+    private(set) var textConversions = 0
+    /// Text vectors already computed on these weights, by caller key, oldest first.
+    private var textVectors: [(key: String, vectors: [[Float]])] = []
+    /// How many text sides are remembered (each is a few KB).
+    static let rememberedTextSides = 32
 
     init(vision: VisionTower?, text: TextTower?, source: Source?) {
         self.vision = vision
@@ -24,11 +30,11 @@ final class ModelTowers: @unchecked Sendable {
         self.source = source
     }
 
-    /// Whether each tower is in memory right now.
-    var resident: (vision: Bool, text: Bool) {
+    /// Whether each tower is in memory right now, and how often the text tower was converted.
+    var resident: (vision: Bool, text: Bool, textConversions: Int) {
         lock.lock()
         defer { lock.unlock() }
-        return (vision != nil, text != nil)
+        return (vision != nil, text != nil, textConversions)
     }
 
     /// The image tower, converted on first use and kept.
@@ -53,6 +59,7 @@ final class ModelTowers: @unchecked Sendable {
         guard let source else { throw Self.released("text") }
         var loader = source.loader
         let built = try loader.buildText(source.architecture)
+        textConversions += 1
         textNames = loader.used
         try checkComplete(source)
         return built
@@ -64,6 +71,22 @@ final class ModelTowers: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         text = nil
+    }
+
+    /// Text vectors remembered under `key`, if any.
+    func rememberedTextVectors(_ key: String) -> [[Float]]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return textVectors.first { $0.key == key }?.vectors
+    }
+
+    /// Remembers `vectors` under `key`, forgetting the oldest beyond `rememberedTextSides`.
+    func remember(_ vectors: [[Float]], key: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        textVectors.removeAll { $0.key == key }
+        textVectors.append((key, vectors))
+        if textVectors.count > Self.rememberedTextSides { textVectors.removeFirst(textVectors.count - Self.rememberedTextSides) }
     }
 
     /// Once both towers have been built, every tensor in the file must have been used.
