@@ -86,7 +86,15 @@ public final class FleetShipper: @unchecked Sendable {
                     continue
                 }
                 if connection == nil {
-                    connection = try FleetConnection(url: fleet.url)
+                    let fresh = try FleetConnection(url: fleet.url)
+                    do {
+                        // A clear "run inspectctl fleet init" instead of "relation does not exist".
+                        try CentralSchema.requireCurrent(fresh)
+                    } catch {
+                        fresh.close()
+                        throw error
+                    }
+                    connection = fresh
                     logger.info("fleet database connected", metadata: ["fleet.url": "\(fleet.url.redacted)"])
                 }
                 guard let live = connection else { continue }

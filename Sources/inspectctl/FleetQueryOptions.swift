@@ -22,6 +22,13 @@ extension StoreOptions {
         db.flatMap { FleetURL.isPostgres($0) ? $0 : nil }
     }
 
+    /// Only verdicts, stats and export read the fleet; any other command gets a clear error
+    /// (exit 1) instead of "no such file postgres://…".
+    func refuseFleetURL() throws {
+        guard let url = fleetURL else { return }
+        throw CLIFailure(CommandError("--db \(FleetURL.redact(url)): the fleet database answers verdicts, stats and export only; this command needs a line PC's SQLite log"))
+    }
+
     /// Rows of the local log, or of the fleet when `--db` is a PostgreSQL URL.
     func records(_ filter: VerdictFilter, fleet: FleetQueryOptions) throws -> [InspectionRecord] {
         if let url = fleetURL {

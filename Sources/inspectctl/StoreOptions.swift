@@ -24,6 +24,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens read-only; missing → exit 3, locked → exit 4, with a message.
     func open() throws -> VerdictStore {
+        try refuseFleetURL()
         do {
             return try VerdictStore.openReadOnly(path: databasePath)
         } catch {

@@ -158,6 +158,7 @@ import TestSupport
         try shipper.start()
         try store.addFinished(StoreSamples.file(1), at: StoreSamples.dayStart, verdict: .pass)
         try Self.waitUntil(20, "a failure (no schema yet)") { try store.outboxStatus().lastError != nil }
+        #expect(try store.outboxStatus().lastError?.contains("inspectctl fleet init") == true)
         try server.stop()
         usleep(800_000)
         shipper.stop()
