@@ -67,8 +67,10 @@ import Testing
             ids.append((label.id, kind))
         }
         let newest = [ids[2].id, ids[3].id, ids[4].id, ids[5].id]
-        let first = try #require(try fx.registry()["line1"])
-        let version = try fx.store.version(id: first.versionID)
+        let fitting = try fx.registry()
+        try BackgroundFitTests.waitForFit(fitting)
+        let first = try #require(fitting["line1"])
+        let version = try fx.store.version(id: try #require(first.versionID))
         #expect(version.trainingLabelIDs == newest)
         #expect(first.pipeline.fewShot?.goodCount == 2 && first.pipeline.fewShot?.defectCount == 2)
         #expect(try fx.registry()["line1"]?.versionID == first.versionID, "same labels, same version after a restart")
@@ -83,9 +85,11 @@ import Testing
         let path = try fx.writeImage("label-new.png")
         _ = try fx.store.addLabel(path: path, contentHash: try ContentHash.sha256(file: path), station: "line1", kind: .good,
                                   defectClass: nil, note: nil, mask: nil, author: "qa", source: "cli", at: fx.clock.now + 10)
-        let second = try #require(try fx.registry()["line1"])
+        let refitting = try fx.registry()
+        try BackgroundFitTests.waitForFit(refitting)
+        let second = try #require(refitting["line1"])
         #expect(second.versionID != first.versionID)
-        #expect(try fx.store.version(id: second.versionID).trainingLabelIDs.count == 4)
+        #expect(try fx.store.version(id: try #require(second.versionID)).trainingLabelIDs.count == 4)
         #expect(try entries() == 5, "one new encoding; the other three came from the cache")
     }
 }
