@@ -92,6 +92,34 @@ final class MetricsExporter: @unchecked Sendable {
         setGauges("inspectd_training_job_progress_ratio", labelNames: ["station"], values: progress,
                   help: "Epochs done / epochs planned of the station's latest training job.")
 
+        var outputs: [String: [[String]: Double]] = [:]
+        for output in try store.outputStatuses() {
+            let key = [output.station, output.name, output.kind]
+            outputs["delivered", default: [:]][key] = Double(output.delivered)
+            outputs["failed", default: [:]][key] = Double(output.failed)
+            outputs["dropped", default: [:]][key] = Double(output.dropped)
+            outputs["pending", default: [:]][key] = Double(output.pending)
+        }
+        for (what, help) in Self.outputGauges {
+            setGauges("inspectd_output_\(what)", labelNames: ["station", "output", "kind"], values: outputs[what] ?? [:],
+                      help: help)
+        }
+
+        // The fleet outbox ([fleet], docs/fleet.md): how far replication is behind.
+        let outbox = try store.outboxStatus()
+        registry.makeGauge(name: "inspectd_fleet_outbox_enabled",
+                           help: "1 while [fleet] is configured and changes are recorded in the outbox.")
+            .set(to: outbox.enabled ? 1 : 0)
+        registry.makeGauge(name: "inspectd_fleet_outbox_entries", help: "Outbox entries waiting to be shipped to PostgreSQL.")
+            .set(to: Double(outbox.size))
+        registry.makeGauge(name: "inspectd_fleet_outbox_oldest_age_seconds",
+                           help: "Age of the oldest waiting outbox entry (0 when empty).")
+            .set(to: outbox.oldest.map { max(0, now - $0) } ?? 0)
+        registry.makeGauge(name: "inspectd_fleet_outbox_shipped", help: "Outbox entries shipped and confirmed, in all.")
+            .set(to: Double(outbox.shipped))
+        registry.makeGauge(name: "inspectd_fleet_outbox_dropped", help: "Outbox entries dropped by its cap or age limit, in all.")
+            .set(to: Double(outbox.dropped))
+
         let status = try store.status()
         let age = status.map { max(0, now - $0.heartbeatAt) } ?? -1
         registry.makeGauge(name: "inspectd_daemon_heartbeat_age_seconds",
@@ -101,6 +129,14 @@ final class MetricsExporter: @unchecked Sendable {
         registry.makeGauge(name: "inspectd_daemon_images_per_minute",
                            help: "The daemon's own throughput figure from its last heartbeat.").set(to: status?.imagesPerMinute ?? 0)
     }
+
+    /// Result outputs' counters (`[[station.output]]`), as the daemon last wrote them.
+    static let outputGauges = [
+        ("delivered", "Verdicts a result output delivered since the daemon started."),
+        ("failed", "Failed writes or commands of a result output since the daemon started."),
+        ("dropped", "Verdicts (exec) or clients (socket) a result output dropped since the daemon started."),
+        ("pending", "Verdicts a result output has not delivered yet."),
+    ]
 
     /// Sets every gauge in `values`, and 0 for label sets seen before but absent now.
     private func setGauges(_ name: String, labelNames: [String], values: [[String]: Double], help: String) {

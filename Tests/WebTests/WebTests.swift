@@ -207,6 +207,25 @@ struct WebTests {
         // Scraping again counts nothing twice.
         let again = try PrometheusText(try client.get("/metrics").text)
         #expect(again.value("inspectd_verdicts_total", ["station": "line-2", "verdict": "fail"]) == 12)
+        #expect(again.value("inspectd_fleet_outbox_enabled", [:]) == 0)
+
+        // The fleet outbox (entries made by the verdicts below, through its triggers) and a
+        // result output's counters, as the daemon writes them.
+        try h.store.configureOutbox(enabled: true, capacity: 1000)
+        for n in 0..<4 {
+            try h.addVerdict(400 + n, station: "line-2", verdict: .pass, at: now - 1)
+        }
+        var output = OutputStatus(station: "line-2", name: "gate", kind: "exec", target: "/usr/bin/gate")
+        output.delivered = 7
+        output.failed = 2
+        output.pending = 1
+        try h.store.replaceOutputStatuses([output])
+        let replication = try PrometheusText(try client.get("/metrics").text)
+        #expect(replication.value("inspectd_fleet_outbox_enabled", [:]) == 1)
+        #expect(replication.value("inspectd_fleet_outbox_entries", [:]) == 4)
+        #expect(replication.value("inspectd_output_delivered", ["station": "line-2", "output": "gate", "kind": "exec"]) == 7)
+        #expect(replication.value("inspectd_output_failed", ["station": "line-2", "output": "gate", "kind": "exec"]) == 2)
+        #expect(replication.value("inspectd_output_pending", ["station": "line-2", "output": "gate", "kind": "exec"]) == 1)
     }
 
     @Test func versionsCanBeActivatedOnlyWhenSignedInAndConfirmed() throws {
