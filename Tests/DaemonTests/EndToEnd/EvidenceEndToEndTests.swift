@@ -60,9 +60,23 @@ import Testing
         let mark = h.notify.count
         h.signal(SIGHUP)
         #expect(h.notify.wait(for: "READY=1", after: mark, timeout: 120))
-        let refit = try #require(try store.versions(station: "line1").first { $0.source == .configured && $0.id > before })
+        // The fit runs in the background after READY; the version appears when it is done.
+        var fitted: ModelVersionRecord?
+        let fitDeadline = Date().addingTimeInterval(120)
+        while fitted == nil && Date() < fitDeadline {
+            fitted = try store.versions(station: "line1").first { $0.source == .configured && $0.id > before }
+            if fitted == nil { usleep(200_000) }
+        }
+        let refit = try #require(fitted, "no refit within 120 s; stderr: \(h.stderrText())")
         #expect(Set(refit.trainingLabelIDs) == labelIDs)
-        let calibration = try #require(try store.calibrations().first { $0.station == "line1" })
+        // Written by the loop right after the version row.
+        var calibrated = try store.calibrations().first { $0.station == "line1" }
+        let calibrationDeadline = Date().addingTimeInterval(10)
+        while (calibrated.map { $0.goodCount + $0.defectCount } ?? 0) < 16 && Date() < calibrationDeadline {
+            usleep(100_000)
+            calibrated = try store.calibrations().first { $0.station == "line1" }
+        }
+        let calibration = try #require(calibrated)
         #expect(calibration.goodCount == 8 && calibration.defectCount == 8, "\(calibration)")
 
         // The refit filled the encoding cache: one entry per labelled image.
