@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Logging
 import Store
@@ -139,6 +140,10 @@ extension StationRegistry {
         let now = clock.now
         do {
             let output = try finished.result.get()
+            // Writing the version (its memory bank may be tens of MB) is the longest database
+            // step of the loop: a beat before and after keeps the watchdog on time.
+            ProgressTick.tick()
+            defer { ProgressTick.tick() }
             let runtime = try versionLoader(job).install(job, output: output, now: now)
             stations[name] = runtime
             pendingFits.removeValue(forKey: name)

@@ -178,8 +178,10 @@ public struct AnomalyScorer: Sendable {
             Self.accumulate(map, into: &sum)
             patchProbs.append(probs)
             layerMaps.append(map)
+            ProgressTick.tick() // a 518-px map per layer; see ProgressTick
         }
         let smoothed = smoothing.apply(sum, width: mapSize, height: mapSize)
+        ProgressTick.tick()
         return AnomalyScores(imageProbabilities: image, patchProbabilities: patchProbs, layerMaps: layerMaps,
                              summedMap: sum, smoothedMap: smoothed, mapSize: mapSize)
     }
