@@ -224,7 +224,7 @@ extension VerdictStore {
                 );
                 """)
         }
-        migrator.registerMigration("v7-evidence") { db in
+        migrator.registerMigration("v8-evidence") { db in
             // The image bytes kept for labels (and, per station, for review/fail verdicts) in
             // the content-addressed evidence folder beside the database: one row per content,
             // so retention can cap the folder without reading it. `after_path` is where
@@ -264,7 +264,7 @@ extension VerdictStore {
                 )
                 """)
         }
-        migrator.registerMigration("v8-outbox") { db in
+        migrator.registerMigration("v10-outbox") { db in
             // Fleet replication (docs/fleet.md): triggers append a reference to every final
             // inspection, label and model version change to `fleet_outbox` inside the very
             // transaction that makes the change, whatever code path wrote it (daemon, training

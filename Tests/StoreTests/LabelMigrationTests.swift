@@ -53,7 +53,7 @@ import TestSupport
         do {
             let store = try VerdictStore.openForWriting(path: path)
             let info = try store.diagnostics()
-            #expect(info.migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing", "v7-fewshot-fits", "v7-evidence", "v9-outputs", "v8-outbox"])
+            #expect(info.migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing", "v7-fewshot-fits", "v8-evidence", "v9-outputs", "v10-outbox"])
             #expect(info.tables == ["daemon_status", "evidence", "fewshot_fits", "fleet_followed", "fleet_outbox", "fleet_outbox_settings",
                                     "inspections", "labels", "maps", "model_versions", "output_status", "station_calibration",
                                     "training_jobs"])
@@ -73,7 +73,7 @@ import TestSupport
         }
         // Reopening is idempotent, and readers now open it.
         let again = try VerdictStore.openForWriting(path: path)
-        #expect(try again.diagnostics().migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing", "v7-fewshot-fits", "v7-evidence", "v9-outputs", "v8-outbox"])
+        #expect(try again.diagnostics().migrations == Self.v1 + ["v2-labels", "v3-fewshot", "v4-station-calibration", "v5-model-versions", "v6-after-processing", "v7-fewshot-fits", "v8-evidence", "v9-outputs", "v10-outbox"])
         let reader = try VerdictStore.openReadOnly(path: path)
         #expect(try reader.currentLabels().map(\.defectClass) == ["scratch"])
         #expect(try reader.map(id: 1)?.width == 2)

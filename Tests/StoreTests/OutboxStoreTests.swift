@@ -4,7 +4,7 @@ import Store
 import Testing
 import TestSupport
 
-/// The fleet outbox (migration v8-outbox): entries appear in the same transaction as the
+/// The fleet outbox (migration v10-outbox): entries appear in the same transaction as the
 /// change they record, only while enabled, and the cap bounds the table.
 @Suite struct OutboxStoreTests {
     @Test func verdictsLabelsAndVersionsAreRecordedOnlyWhileEnabled() throws {

@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite struct VerdictStoreSchemaTests {
     static let migrations = ["v1-inspections", "v1-maps", "v1-daemon-status", "v2-labels", "v3-fewshot", "v4-station-calibration",
-                             "v5-model-versions", "v6-after-processing", "v7-fewshot-fits", "v7-evidence", "v9-outputs", "v8-outbox"]
+                             "v5-model-versions", "v6-after-processing", "v7-fewshot-fits", "v8-evidence", "v9-outputs", "v10-outbox"]
 
     @Test func migrationsCreateTheSchemaAndReopeningIsIdempotent() throws {
         let scratch = try StoreScratch()
