@@ -209,11 +209,14 @@ struct WebTests {
         #expect(again.value("inspectd_verdicts_total", ["station": "line-2", "verdict": "fail"]) == 12)
         #expect(again.value("inspectd_fleet_outbox_enabled", [:]) == 0)
 
-        // The fleet outbox (entries made by the verdicts below, through its triggers) and a
+        // The fleet outbox (entries made by the labels below, through its triggers) and a
         // result output's counters, as the daemon writes them.
         try h.store.configureOutbox(enabled: true, capacity: 1000)
-        for n in 0..<4 {
-            try h.addVerdict(400 + n, station: "line-2", verdict: .pass, at: now - 1)
+        let labelled = try h.store.records(VerdictFilter()).filter { $0.verdict != nil }.prefix(4)
+        #expect(labelled.count == 4)
+        for record in labelled {
+            _ = try h.store.addLabel(inspectionID: record.id, kind: .good, defectClass: nil, note: nil, mask: nil,
+                                     author: "qa", source: "web", at: now)
         }
         var output = OutputStatus(station: "line-2", name: "gate", kind: "exec", target: "/usr/bin/gate")
         output.delivered = 7

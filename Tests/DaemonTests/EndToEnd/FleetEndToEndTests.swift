@@ -142,9 +142,11 @@ import TestSupport
         #expect(publishStatus == 0, "\(publishText)")
         var judged: ModelVersionRecord?
         try Self.waitUntil(240, "site B to judge the published version") {
-            let versions = try VerdictStore.openReadOnly(path: b.database).versions(station: "line1")
-            judged = versions.first { $0.source == .imported && $0.decision != nil }
-            return judged != nil
+            let store = try VerdictStore.openReadOnly(path: b.database)
+            judged = try store.versions(station: "line1").first { $0.source == .imported && $0.decision != nil }
+            // The job row is finished just after the decision is written to the version.
+            guard let id = judged?.id else { return false }
+            return try store.trainingJobs().contains { $0.candidateID == id && $0.state.isFinal }
         }
         let candidate = try #require(judged)
         print("FLEET-E2E published candidate on B: \(candidate.status) \(candidate.decision ?? "-")")
