@@ -33,9 +33,7 @@ struct VersionRoutes {
         router.get("/stations/:station/rollback") { request, context in
             WebServer.page(request, state) { visit in
                 let station = try Self.station(context)
-                guard let target = try VersionSwitch.rollbackTarget(station: station, store: try state.readStore()) else {
-                    throw WebFailure(status: .conflict, message: "station \(station) has no earlier active version; nothing to roll back to")
-                }
+                let target = try Self.rollbackTarget(station: station, store: try state.readStore())
                 return Reply.html(VersionsPage.confirm(
                     visit: visit, title: "Roll back \(station)?",
                     text: "Station \(station) goes back to version \(target.id), the one it ran before.",
@@ -47,9 +45,7 @@ struct VersionRoutes {
                 try Self.requireConfirm(fields)
                 let station = try Self.station(context)
                 let store = try state.writeStore()
-                guard let target = try VersionSwitch.rollbackTarget(station: station, store: store) else {
-                    throw WebFailure(status: .conflict, message: "station \(station) has no earlier active version; nothing to roll back to")
-                }
+                let target = try Self.rollbackTarget(station: station, store: store)
                 let reason = try VersionSwitch.rollbackReason(station: station, store: store) + " by \(visit.user ?? "?") in inspectd-web"
                 _ = try VersionSwitch.activate(target, reason: reason, store: store, at: Date().timeIntervalSince1970)
                 return Reply.redirect("/versions#v\(target.id)")
@@ -73,6 +69,14 @@ struct VersionRoutes {
                 return Reply.redirect("/versions")
             }
         }
+    }
+
+    /// The version a rollback of `station` goes back to; 409 when there is none.
+    static func rollbackTarget(station: String, store: VerdictStore) throws -> ModelVersionRecord {
+        guard let target = try VersionSwitch.rollbackTarget(station: station, store: store) else {
+            throw WebFailure(status: .conflict, message: "station \(station) has no earlier active version; nothing to roll back to")
+        }
+        return target
     }
 
     static func station(_ context: BasicRequestContext) throws -> String {

@@ -336,7 +336,7 @@ extension WebTests {
         let page = try { var c = client; return try c.get("/?station=line-1").text }()
         #expect(page.contains("data-live=\"/events?station=line-1\""))
         var ids: [Int64] = []
-        let text = try client.stream("/events?station=line-1", timeout: 15, before: {
+        let text = try client.stream("/events?station=line-1", timeout: 60, before: {
             ids.append(try h.addVerdict(2, station: "line-2", verdict: .fail, score: 0.9))
             ids.append(try h.addVerdict(3, station: "line-1", verdict: .review, score: 0.5))
         }, done: { $0.contains("event: strip") })
