@@ -10,6 +10,9 @@ struct EnsembleL14Command: ParsableCommand {
 
     @OptionGroup var options: BenchOptions
 
+    @Flag(help: "Also time the per-sentence path (no shared prefixes), alternating run by run.")
+    var compareFlat = false
+
     func run() throws {
         _ = BenchSupport.applyThreads(options.threads)
         let a = CLIPArchitecture.vitL14at336
@@ -20,21 +23,37 @@ struct EnsembleL14Command: ParsableCommand {
             .flatMap { PromptEnsemble.sentences(states: $0, product: "object") }
         let ids = tokenizer.tokenize(sentences, contextLength: a.contextLength)
         let lengths = try ids.map { try encoder.sequence(tokens: $0).length }
+        let tree = try encoder.prefixTree(tokens: ids)
+        var flatEncoder = encoder
+        flatEncoder.sharesPrefixes = false
         var times = [Double]()
+        var flatTimes = [Double]()
         for run in 0...options.runs(default: 3) {
-            let start = BenchSupport.now()
-            let features = try PromptEnsemble.textFeatures(product: "object", tokenizer: tokenizer, encoder: encoder)
-            let t = BenchSupport.now() - start
-            guard features.joined().allSatisfy(\.isFinite) else { throw ValidationError("non-finite text features") }
+            let t = try Self.time(encoder, tokenizer)
             if run > 0 { times.append(t) }
+            if compareFlat, run > 0 { flatTimes.append(try Self.time(flatEncoder, tokenizer)) }
         }
-        let rows = lengths.reduce(0, +)
-        let rate = SgemmProbe(m: rows, n: a.textMLPWidth, k: a.textWidth).measure(batches: 3)
-        var row = BenchSupport.timingFields(times: times, flops: TextFLOPs.count(lengths: lengths, architecture: a),
+        let rate = SgemmProbe(m: tree.count, n: a.textMLPWidth, k: a.textWidth).measure(batches: 3)
+        var row = BenchSupport.timingFields(times: times, flops: TextFLOPs.count(tree: tree, architecture: a),
                                             sgemm: rate)
         row["model"] = "ensemble_l14"
         row["prompts"] = sentences.count
-        row["tokens"] = rows
+        row["tokens"] = lengths.reduce(0, +)
+        row["rows_computed"] = tree.count
+        if compareFlat {
+            let flat = BenchSupport.median(flatTimes)
+            row["flat_median_s"] = BenchSupport.round3(flat)
+            row["speedup_over_flat"] = BenchSupport.round3(flat / max(BenchSupport.median(times), 1e-9))
+        }
         BenchSupport.emit(BenchSupport.jsonLine(row))
+    }
+
+    /// Seconds for the whole ensemble (both classes) to text features.
+    private static func time(_ encoder: TextEncoder, _ tokenizer: CLIPTokenizer) throws -> Double {
+        let start = BenchSupport.now()
+        let features = try PromptEnsemble.textFeatures(product: "object", tokenizer: tokenizer, encoder: encoder)
+        let t = BenchSupport.now() - start
+        guard features.joined().allSatisfy(\.isFinite) else { throw ValidationError("non-finite text features") }
+        return t
     }
 }

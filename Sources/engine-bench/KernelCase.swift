@@ -15,6 +15,7 @@ struct KernelCase {
         [attention(&rng, path: .queryKey), attention(&rng, path: .valueValue), attentionAgainstUnfused(&rng),
          symmetricValueValue(&rng),
          gemm(&rng), linear(&rng), softmax(&rng), quickGELU(&rng), layerNorm(&rng)]
+            + [prefixTreeAttention(&rng)].compactMap { $0 }
     }
 
     /// A bare attention layer (its projections are never used) with tile scratch and output.

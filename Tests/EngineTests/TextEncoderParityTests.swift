@@ -14,6 +14,14 @@ import Testing
         try fx.check("clip.text_embeds", out.flatMap { $0 })
     }
 
+    /// The per-sentence path (the prefix tree's twin) against the same reference.
+    @Test func plainTextEmbeddingsSentenceBySentence() throws {
+        let ids = try fx.idRows("clip.text_tokens")
+        var encoder = try models.openCLIP.textEncoder
+        encoder.sharesPrefixes = false
+        try fx.check("clip.text_embeds", try encoder.encode(tokens: ids).flatMap { $0 })
+    }
+
     @Test func batchingDoesNotChangeResults() throws {
         let ids = try fx.idRows("clip.text_tokens")
         var encoder = try models.openCLIP.textEncoder

@@ -43,6 +43,17 @@ public struct ResidualBlock: Sendable {
         mlp(x, rows: rows, scratch: s)
     }
 
+    /// Ordinary causal block over the nodes of a prefix tree (one row per node): the linear
+    /// layers run on all rows at once, attention follows each node's path from the root.
+    func forward(_ x: UnsafeMutablePointer<Float>, tree: TokenPrefixTree, scratch s: InferenceScratch) {
+        let rows = tree.count
+        ln1.apply(rows: rows, input: x, inputStride: width, output: s.normed)
+        attention.projectQKV(tokens: rows, input: s.normed, qkv: s.qkv)
+        attention.attend(tree: tree, qkv: s.qkv, workers: s.workers, context: s.context)
+        attention.projectOut(tokens: rows, context: s.context, output: x, accumulate: true)
+        mlp(x, rows: rows, scratch: s)
+    }
+
     /// DPAM dual-path block on one sequence of `tokens` rows. Both paths read `ln_1(xOri)`;
     /// `xOri` continues as plain CLIP (attention + MLP); `xVV` only accumulates the
     /// value-value attention output. On the first dual block the caller passes `xVV`

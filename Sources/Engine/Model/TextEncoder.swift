@@ -6,6 +6,9 @@ public struct TextEncoder: Sendable {
     public let tower: TextTower
     /// Rows per batch; bounds scratch memory when encoding hundreds of prompts.
     public var maxRowsPerBatch: Int = 4096
+    /// Compute the shared beginning of token sentences once. Off only to compare with the
+    /// per-sentence path (its twin test, `engine-bench ensemble_l14 --compare-flat`).
+    public var sharesPrefixes = true
 
     /// Wraps a loaded tower.
     public init(tower: TextTower) {
@@ -14,6 +17,20 @@ public struct TextEncoder: Sendable {
 
     /// Token embeddings of `ids` up to the EOT position (the arg-max id, as CLIP pools).
     public func sequence(tokens ids: [Int32]) throws -> TextSequence {
+        let pooled = try pooledTokens(ids)
+        let w = tower.width
+        var embeddings = [Float](repeating: 0, count: pooled.count * w)
+        embeddings.withUnsafeMutableBufferPointer { buffer in
+            guard let dst = buffer.baseAddress else { return }
+            for (i, id) in pooled.enumerated() {
+                (dst + i * w).update(from: tower.tokenEmbedding.pointer + Int(id) * w, count: w)
+            }
+        }
+        return TextSequence(embeddings: embeddings, length: pooled.count)
+    }
+
+    /// `ids` up to and including the EOT position, each checked against the vocabulary.
+    private func pooledTokens(_ ids: [Int32]) throws -> ArraySlice<Int32> {
         guard !ids.isEmpty, ids.count <= tower.contextLength else {
             throw EngineError.invalidArgument(
                 name: "tokens", reason: "need 1...\(tower.contextLength) ids, got \(ids.count)")
@@ -27,21 +44,33 @@ public struct TextEncoder: Sendable {
             }
             if id > ids[eot] { eot = i }
         }
-        let w = tower.width
-        let length = eot + 1
-        var embeddings = [Float](repeating: 0, count: length * w)
-        embeddings.withUnsafeMutableBufferPointer { buffer in
-            guard let dst = buffer.baseAddress else { return }
-            for i in 0..<length {
-                (dst + i * w).update(from: tower.tokenEmbedding.pointer + Int(ids[i]) * w, count: w)
-            }
-        }
-        return TextSequence(embeddings: embeddings, length: length)
+        return ids[0...eot]
     }
 
-    /// Embeddings (not normalised), one [E] vector per token-id row.
+    /// Embeddings (not normalised), one [E] vector per token-id row. Sentences that begin alike
+    /// share the rows of their common beginning (`TokenPrefixTree`) unless `sharesPrefixes` is
+    /// off; a tree holds at most `maxRowsPerBatch` nodes (or one sentence).
     public func encode(tokens: [[Int32]]) throws -> [[Float]] {
-        try encode(tokens.map { try sequence(tokens: $0) })
+        guard sharesPrefixes else { return try encode(tokens.map { try sequence(tokens: $0) }) }
+        let pooled = try tokens.map(pooledTokens)
+        var results = [[Float]]()
+        results.reserveCapacity(pooled.count)
+        var tree = TokenPrefixTree()
+        for sentence in pooled {
+            if tree.count > 0, tree.count + tree.newNodes(for: sentence) > maxRowsPerBatch {
+                results.append(contentsOf: encodeTree(tree))
+                tree = TokenPrefixTree()
+            }
+            tree.insert(sentence)
+        }
+        if !tree.leaves.isEmpty { results.append(contentsOf: encodeTree(tree)) }
+        return results
+    }
+
+    /// The prefix tree `encode(tokens:)` would run for `tokens` in one batch: its node count is
+    /// the rows computed (for FLOP counts in benchmarks).
+    public func prefixTree(tokens: [[Int32]]) throws -> TokenPrefixTree {
+        TokenPrefixTree(sequences: try tokens.map(pooledTokens))
     }
 
     /// Embeddings (not normalised), one [E] vector per sequence: `ln_final(x[last]) @ proj`.
@@ -102,18 +131,44 @@ public struct TextEncoder: Sendable {
             block.forward(x, rows: rows, sequences: ranges, causal: true, scratch: scratch)
             ProgressTick.tick()
         }
-        let e = tower.embedDim
-        return ranges.map { range in
-            let last = x + (range.upperBound - 1) * w
-            tower.lnFinal.apply(rows: 1, input: last, inputStride: w, output: scratch.normed)
-            var out = [Float](repeating: 0, count: e)
-            out.withUnsafeMutableBufferPointer { buffer in
-                guard let dst = buffer.baseAddress else { return }
-                BLAS.gemm(m: 1, n: e, k: w, a: scratch.normed, lda: w, b: tower.projection.pointer, ldb: e,
-                          c: dst, ldc: e)
-            }
-            return out
+        return ranges.map { pool(x + ($0.upperBound - 1) * w, scratch: scratch) }
+    }
+
+    /// Runs the tower on the nodes of `tree` and pools each sentence's last node.
+    private func encodeTree(_ tree: TokenPrefixTree) -> [[Float]] {
+        let w = tower.width
+        let rows = tree.count
+        let mlpWidth = tower.blocks.first?.fc.outFeatures ?? 4 * w
+        let scratch = InferenceScratch(rows: rows, width: w, mlpWidth: mlpWidth, maxSequence: 1)
+        let stream = Tensor(zeros: [rows, w])
+        let x = stream.pointer
+        let embedding = tower.tokenEmbedding.pointer
+        let positional = tower.positionalEmbedding.pointer
+        for node in 0..<rows {
+            let row = x + node * w
+            let token = embedding + Int(tree.tokens[node]) * w
+            let position = positional + tree.positions[node] * w
+            for i in 0..<w { row[i] = token[i] + position[i] }
         }
+        for block in tower.blocks {
+            block.forward(x, tree: tree, scratch: scratch)
+            ProgressTick.tick()
+        }
+        return tree.leaves.map { pool(x + $0 * w, scratch: scratch) }
+    }
+
+    /// `ln_final(row) @ proj` for one pooled row.
+    private func pool(_ row: UnsafeMutablePointer<Float>, scratch: InferenceScratch) -> [Float] {
+        let w = tower.width
+        let e = tower.embedDim
+        tower.lnFinal.apply(rows: 1, input: row, inputStride: w, output: scratch.normed)
+        var out = [Float](repeating: 0, count: e)
+        out.withUnsafeMutableBufferPointer { buffer in
+            guard let dst = buffer.baseAddress else { return }
+            BLAS.gemm(m: 1, n: e, k: w, a: scratch.normed, lda: w, b: tower.projection.pointer, ldb: e,
+                      c: dst, ldc: e)
+        }
+        return out
     }
 
     /// Overwrites rows 1...k of each sequence with its deep prompt for 0-based block `block`.

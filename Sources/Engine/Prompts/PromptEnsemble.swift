@@ -33,18 +33,22 @@ public enum PromptEnsemble {
         }
     }
 
-    /// Unit text vectors [2][E]: row 0 normal, row 1 anomalous.
+    /// Unit text vectors [2][E]: row 0 normal, row 1 anomalous. Both classes go through the
+    /// text tower in one call, so sentences of one template share their beginning's rows.
     public static func textFeatures(product: String, tokenizer: CLIPTokenizer, encoder: TextEncoder) throws -> [[Float]] {
         let context = encoder.tower.contextLength
-        return try [normalStates, anomalousStates].map { states in
-            let ids = tokenizer.tokenize(sentences(states: states, product: product), contextLength: context)
-            let embeddings = try encoder.encode(tokens: ids)
+        let classes = [normalStates, anomalousStates].map { sentences(states: $0, product: product) }
+        let embeddings = try encoder.encode(tokens: tokenizer.tokenize(classes.flatMap { $0 }, contextLength: context))
+        var start = 0
+        return classes.map { sentences in
+            let rows = embeddings[start..<(start + sentences.count)]
+            start += sentences.count
             var mean = [Float](repeating: 0, count: encoder.tower.embedDim)
-            for e in embeddings {
+            for e in rows {
                 let unit = VectorMath.normalized(e)
                 for i in mean.indices { mean[i] += unit[i] }
             }
-            for i in mean.indices { mean[i] /= Float(embeddings.count) }
+            for i in mean.indices { mean[i] /= Float(rows.count) }
             return VectorMath.normalized(mean)
         }
     }
