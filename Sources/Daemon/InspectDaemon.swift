@@ -69,7 +69,8 @@ public final class InspectDaemon {
             notifier.status("opening database \(configuration.database)")
             let database = try DatabaseGuard(path: configuration.database)
             let opener = StoreOpener(path: configuration.database, notifier: notifier, logger: logger)
-            guard let store = try opener.open(stopRequested: { signals.drain().contains { $0.isStop } }) else {
+            guard let store = try opener.open(stopRequested: { signals.drain().contains { $0.isStop } },
+                                              keepAlive: { pulse.extendStartIfDue() }) else {
                 return .stopped
             }
             try storeOpened?(store)

@@ -7,15 +7,17 @@ import Glibc
 
 /// Opens (and migrates) the database at start-up, waiting out storage faults like the
 /// running daemon does: a lock held by another process or a full disk at start is a wait
-/// with back-off and a STATUS line, not an exit into systemd's restart loop. SIGTERM ends
-/// the wait.
+/// with back-off and a STATUS line, not an exit into systemd's restart loop. While it waits,
+/// `keepAlive` runs every 0.1 s (the daemon's `LoopPulse` turns that into
+/// `EXTEND_TIMEOUT_USEC`, so `TimeoutStartSec=` does not kill a start that waits for a lock).
+/// SIGTERM ends the wait.
 struct StoreOpener {
     let path: String
     let notifier: SystemdNotifier
     let logger: Logger
 
     /// The store with interrupted rows requeued, or nil when a stop was requested meanwhile.
-    func open(stopRequested: () -> Bool) throws -> VerdictStore? {
+    func open(stopRequested: () -> Bool, keepAlive: () -> Void = {}) throws -> VerdictStore? {
         var delay = 1.0
         var warned = false
         while true {
@@ -38,6 +40,7 @@ struct StoreOpener {
                 let deadline = Date().addingTimeInterval(delay)
                 while Date() < deadline {
                     if stopRequested() { return nil }
+                    keepAlive()
                     usleep(100_000)
                 }
                 delay = min(delay * 2, 5)

@@ -12,6 +12,26 @@ import TestSupport
     /// Rows per path, to check "exactly once".
     static func once(_ rows: [InspectionRecord]) -> Bool { Set(rows.map(\.path)).count == rows.count }
 
+    /// Another process holding an exclusive SQLite lock on `database` for `seconds`; returns
+    /// once the lock is taken.
+    static func holdLock(_ database: String, seconds: Int) throws -> Process {
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            c.execute('BEGIN EXCLUSIVE')
+            print('locked', flush=True)
+            time.sleep(float(sys.argv[2]))
+            c.execute('COMMIT')
+            """, database, "\(seconds)"]
+        let out = Pipe()
+        holder.standardOutput = out
+        try holder.run()
+        _ = out.fileHandleForReading.availableData
+        return holder
+    }
+
     @Test func aFullDiskDuringABurstIsWaitedOutAndEveryImageIsVerdictedOnce() throws {
         let h = try DaemonHarness()
         let disk = try SmallDisk(megabytes: 8, at: h.root.appendingPathComponent("db").path)
@@ -90,20 +110,7 @@ import TestSupport
         try h.start()
         try h.writeAtomically("first.png", try h.pngBytes())
         _ = try h.waitForFinished(1, timeout: 60)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", """
-            import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-            c.execute('BEGIN EXCLUSIVE')
-            print('locked', flush=True)
-            time.sleep(float(sys.argv[2]))
-            c.execute('COMMIT')
-            """, h.database, "30"]
-        let out = Pipe()
-        holder.standardOutput = out
-        try holder.run()
-        _ = out.fileHandleForReading.availableData
+        let holder = try Self.holdLock(h.database, seconds: 30)
         for i in 0..<10 { try h.writeAtomically("locked-\(i).png", try h.pngBytes()) }
         sleep(12)
         #expect(h.process?.isRunning == true, "the daemon waits instead of exiting")
@@ -111,6 +118,32 @@ import TestSupport
         holder.waitUntilExit()
         let rows = try h.waitForFinished(11, timeout: 120)
         #expect(rows.count == 11 && rows.allSatisfy { $0.state == .done })
+        #expect(h.stop() == 0)
+    }
+
+    /// A lock held while the daemon starts: it waits, keeps extending systemd's start timeout
+    /// (so `TimeoutStartSec=` does not end the start), and is ready once the lock is gone.
+    @Test func aLockHeldAtStartUpExtendsTheStartTimeoutUntilReleased() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
+            print("FaultEndToEndTests: lock test skipped, needs /usr/bin/python3 to hold a SQLite lock")
+            return
+        }
+        let h = try DaemonHarness()
+        try h.start()
+        #expect(h.stop() == 0)
+        let holder = try Self.holdLock(h.database, seconds: 14)
+        let mark = h.notify.count
+        try h.start(timeout: 90)
+        let timed = h.notify.timedMessages.dropFirst(mark)
+        let ready = timed.first { $0.line.contains("READY=1") }?.time ?? .infinity
+        let extensions = timed.filter { $0.line.contains("EXTEND_TIMEOUT_USEC=") && $0.time < ready }
+        #expect(timed.contains { $0.line.contains("waiting for the database") })
+        // The lock lasts 14 s and extensions come every 5 s while waiting.
+        #expect(extensions.count >= 3, "\(timed.map(\.line))")
+        for (a, b) in zip(extensions, extensions.dropFirst()) { #expect(b.time - a.time < 10) }
+        holder.waitUntilExit()
+        try h.writeAtomically("after.png", try h.pngBytes())
+        #expect(try h.waitForFinished(1, timeout: 60).first?.state == .done)
         #expect(h.stop() == 0)
     }
 
