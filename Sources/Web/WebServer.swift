@@ -102,11 +102,22 @@ public struct WebServer: Sendable {
         router.post("/login") { request, _ in
             await Self.form(request, state, needsUser: false) { visit, fields in
                 let next = Reply.safeNext(fields["next"], fallback: "/")
-                guard let user = fields["user"], let password = fields.all("password").first,
-                      state.authenticate(user: user, password: password) else {
+                let user = fields["user"] ?? ""
+                if let wait = state.signIns.wait(user: user) {
+                    let seconds = Int(wait.rounded(.up))
+                    var refused = Reply.html(LoginPage.render(
+                        visit: visit, next: next,
+                        message: "Too many failed sign-ins for this user. Try again in \(seconds) s."),
+                        status: .tooManyRequests)
+                    refused.headers[.retryAfter] = "\(seconds)"
+                    return refused
+                }
+                guard let password = fields.all("password").first, state.authenticate(user: user, password: password) else {
+                    state.signIns.failed(user: user)
                     return Reply.html(LoginPage.render(visit: visit, next: next, message: "Unknown user or wrong password."),
                                       status: .unauthorized)
                 }
+                state.signIns.succeeded(user: user)
                 state.sessions.remove(id: visit.sessionID)
                 var response = Reply.redirect(next)
                 response.setCookie(visit.cookie(name: SessionStore.cookieName, value: state.sessions.create(user: user),

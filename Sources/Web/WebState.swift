@@ -15,6 +15,8 @@ public final class WebState: @unchecked Sendable {
     let sessions: SessionStore
     let csrf: CSRFGuard
     let metrics: MetricsExporter
+    /// Failed sign-ins per user name (`/login` refuses a name for a while after five).
+    let signIns = SignInThrottle()
     private let lock = NSLock()
     private var reader: VerdictStore?
     private var writer: VerdictStore?
