@@ -76,9 +76,10 @@ public final class FleetConnection {
                                   seconds: queryTimeout)
             return Array(result.rows)
         } catch let error as FleetError {
-            throw FleetError(url: url.redacted, action: action, reason: error.reason)
+            throw FleetError(url: url.redacted, action: action, reason: error.reason, sqlState: error.sqlState)
         } catch {
-            throw FleetError(url: url.redacted, action: action, reason: FleetError.reason(error, secret: password))
+            throw FleetError(url: url.redacted, action: action, reason: FleetError.reason(error, secret: password),
+                             sqlState: FleetError.sqlState(of: error))
         }
     }
 

@@ -10,14 +10,30 @@ public struct FleetError: Error, Sendable, CustomStringConvertible {
     /// What was being done ("connecting", "shipping 200 outbox entries", …).
     public var action: String
     public var reason: String
+    /// PostgreSQL's SQLSTATE when the server answered with an error, nil otherwise.
+    public var sqlState: String?
 
-    public init(url: String, action: String, reason: String) {
+    public init(url: String, action: String, reason: String, sqlState: String? = nil) {
         self.url = url
         self.action = action
         self.reason = reason
+        self.sqlState = sqlState
     }
 
     public var description: String { "fleet database \(url): \(action): \(reason)" }
+
+    /// The server refused the data itself (SQLSTATE class 22, data exception, or 23, integrity
+    /// constraint): sending the same entry again fails the same way, unlike a lost connection,
+    /// a timeout or a missing schema.
+    public var rejectsData: Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+    }
+
+    /// The SQLSTATE of a server error from PostgresNIO, if `error` is one.
+    static func sqlState(of error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
 
     /// A readable, scrubbed description of any error from the connection: PostgreSQL's own
     /// message for server errors, the error code for client ones.

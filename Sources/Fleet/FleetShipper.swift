@@ -9,8 +9,11 @@ import Store
 /// and deletes them locally only after the server confirmed the commit: at-least-once on
 /// the wire, exactly-once in the tables (the upserts are keyed by site, station, local id).
 /// A failure closes the connection and retries with exponential back-off up to
-/// `[fleet] max_backoff`. Stations with `follow_published` are checked for newly published
-/// versions every `follow_interval` (``PublishedFollower``).
+/// `[fleet] max_backoff`. A batch the server refuses for its content (SQLSTATE class 22 or
+/// 23) is shipped again entry by entry; the one entry it still refuses is dropped from the
+/// outbox (counted, logged, kept in SQLite), so it cannot hold up every entry behind it.
+/// Stations with `follow_published` are checked for newly published versions every
+/// `follow_interval` (``PublishedFollower``).
 public final class FleetShipper: @unchecked Sendable {
     private let store: VerdictStore
     private let fleet: FleetConfiguration
@@ -69,6 +72,8 @@ public final class FleetShipper: @unchecked Sendable {
         var lastPrune = 0.0
         var nextFollow = 0.0
         var lastLogged: String?
+        // Entries still to ship one at a time after the server refused a batch's content.
+        var isolating = 0
         while !isStopping {
             let now = Date().timeIntervalSince1970
             if fleet.outboxMaxAgeDays > 0, now - lastPrune > 60 {
@@ -79,7 +84,7 @@ public final class FleetShipper: @unchecked Sendable {
                 }
             }
             do {
-                let batch = try store.outboxBatch(limit: fleet.batchSize)
+                let batch = try store.outboxBatch(limit: isolating > 0 ? 1 : fleet.batchSize)
                 let followDue = follower != nil && now >= nextFollow
                 if batch.isEmpty && !followDue {
                     pause(idleInterval)
@@ -99,7 +104,15 @@ public final class FleetShipper: @unchecked Sendable {
                 }
                 guard let live = connection else { continue }
                 if !batch.isEmpty {
-                    try ship(batch, over: live)
+                    do {
+                        try ship(batch, over: live)
+                        isolating = max(0, isolating - batch.count)
+                    } catch let error as FleetError where error.rejectsData {
+                        // Rolled back; the connection is still good. Progress every turn: one
+                        // entry shipped or dropped, or the batch split.
+                        isolating = refused(batch, error, isolating: isolating)
+                        continue
+                    }
                 }
                 if followDue, let follower {
                     try follower.check(over: live)
@@ -122,6 +135,28 @@ public final class FleetShipper: @unchecked Sendable {
             }
         }
         connection?.close()
+    }
+
+    /// A batch the server refused for its content: split it into single entries, or drop the
+    /// single entry that is still refused. Returns how many entries to ship one by one next.
+    private func refused(_ batch: [OutboxEntry], _ error: FleetError, isolating: Int) -> Int {
+        guard batch.count == 1, let entry = batch.first else {
+            logger.warning("fleet database refused a batch; shipping its entries one by one to find the bad one",
+                           metadata: ["fleet.entries": "\(batch.count)", "fleet.error": "\(error.reason)"])
+            return batch.count
+        }
+        let reason = "fleet database refused \(entry.kind.rawValue) \(entry.localID): \(error.reason)"
+        do {
+            try store.rejectOutbox(id: entry.id, reason: reason)
+            logger.error("fleet outbox: entry dropped because the fleet database refuses it; the row stays in this station's database",
+                         metadata: ["fleet.kind": "\(entry.kind.rawValue)", "fleet.local_id": "\(entry.localID)",
+                                    "fleet.error": "\(error.reason)"])
+        } catch {
+            logger.error("fleet outbox: could not drop a refused entry: \(error)",
+                         metadata: ["fleet.kind": "\(entry.kind.rawValue)", "fleet.local_id": "\(entry.localID)"])
+            pause(1)
+        }
+        return max(0, isolating - 1)
     }
 
     /// One batch: upserts in one server transaction, then the local delete.

@@ -122,6 +122,45 @@ import TestSupport
         for line in logs.lines { #expect(!line.contains(server.password), "\(line)") }
     }
 
+    /// An entry the server refuses for its content (here a CHECK constraint an administrator
+    /// added centrally, SQLSTATE 23514) is found by shipping one by one and dropped, counted
+    /// and logged; every other entry of its batch and behind it arrives.
+    @Test func anEntryTheServerRefusesIsDroppedAndTheRestShips() throws {
+        guard let server = try PostgresServer.make(test: "anEntryTheServerRefusesIsDroppedAndTheRestShips") else { return }
+        let setup = try FleetConnection(url: try FleetURL(parsing: server.url))
+        try CentralSchema.migrate(setup)
+        setup.close()
+        try server.psql("ALTER TABLE labels ADD CONSTRAINT no_poison CHECK (record->>'note' IS DISTINCT FROM 'poison')")
+        let scratch = try StoreScratch()
+        let store = try VerdictStore.openForWriting(path: scratch.path())
+        let logs = LogCollector()
+        try store.configureOutbox(enabled: true, capacity: 1000)
+        var ids = [Int64]()
+        for n in 0..<30 {
+            ids.append(try store.addFinished(StoreSamples.file(n), at: StoreSamples.dayStart + Double(n), verdict: .pass,
+                                             score: 0.1))
+            if n == 10 {
+                try store.addLabel(inspectionID: ids[n], kind: .defect, defectClass: "scratch", note: "poison",
+                                   mask: nil, author: "qa", at: StoreSamples.dayStart + 50)
+            }
+        }
+        try store.addLabel(inspectionID: ids[3], kind: .good, defectClass: nil, note: "fine", mask: nil, author: "qa",
+                           at: StoreSamples.dayStart + 60)
+        let shipper = FleetShipper(store: store, fleet: try Self.fleet(server, site: "plant-a/line-4"), stations: [],
+                                   logger: logs.logger())
+        shipper.idleInterval = 0.1
+        try shipper.start()
+        defer { shipper.stop() }
+        try Self.waitUntil(60, "the outbox drained") { try store.outboxStatus().size == 0 }
+        #expect(try Self.count(server, "SELECT count(*) FROM verdicts") == 30)
+        #expect(try Self.count(server, "SELECT count(*) FROM labels") == 1)
+        let status = try store.outboxStatus()
+        #expect(status.dropped == 1)
+        #expect(logs.lines.contains { $0.contains("entry dropped because the fleet database refuses it") }, "\(logs.lines.suffix(5))")
+        #expect(try store.labelHistory(contentHash: try store.record(id: ids[10]).contentHash).count == 1,
+                "the label stays in the station's database")
+    }
+
     @Test func sslmodeRequireConnectsOverTLS() throws {
         guard let server = try PostgresServer.make(test: "sslmodeRequireConnectsOverTLS", tls: true) else { return }
         let url = server.url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require")

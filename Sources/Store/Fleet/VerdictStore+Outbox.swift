@@ -79,6 +79,18 @@ extension VerdictStore {
         }
     }
 
+    /// Drops one entry the fleet server refuses for its content, counting it as dropped and
+    /// keeping `reason` as the last error. The row itself stays in this file; only its copy
+    /// in the fleet database is given up, so one bad entry cannot stop replication.
+    public func rejectOutbox(id: Int64, reason: String) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM fleet_outbox WHERE id = ?", arguments: [id])
+            guard db.changesCount > 0 else { return }
+            try db.execute(sql: "UPDATE fleet_outbox_settings SET dropped = dropped + 1, last_error = ? WHERE id = 1",
+                           arguments: [reason])
+        }
+    }
+
     /// Records why shipping failed, for `inspectctl status` (the caller strips credentials).
     public func recordOutboxError(_ message: String) throws {
         try write { db in
