@@ -130,6 +130,7 @@ public final class InspectDaemon {
         let retraining = RetrainCoordinator(store: store, logger: logger, configPath: configPath, logLevel: logLevel)
         let heartbeat = Heartbeat(store: store, notifier: notifier, clock: clock, logger: logger, configPath: configPath)
         heartbeat.progress = { (processor.processed, processor.imagesPerMinute()) }
+        registry.beforeLongWrite = { [unowned heartbeat] in heartbeat.pingNow() }
         heartbeat.modelVersion = { registry.modelVersionLabel }
         heartbeat.trainingJob = { retraining.runningJob }
         heartbeat.conditions = { [health.summary, discovery.unwatchedSummary, outputs.conditionSummary()].compactMap { $0 }

@@ -54,9 +54,12 @@ final class Heartbeat {
     /// delay a due ping by that much and the gap still stays within `watchdogPeriod`.
     var pingInterval: Double { watchdogPeriod / 2 }
 
-    /// How long the loop may block in poll(): short while scanned files settle.
+    /// How long the loop may block in poll(): never past the moment the next ping is due (a
+    /// fixed `pingInterval` could add a whole interval to a ping that was just not due yet,
+    /// reaching `watchdogPeriod` itself), and short while scanned files settle. At least 0.1 s.
     func pollTimeout(settling: Bool) -> Int32 {
-        let seconds = settling ? min(pingInterval, 0.5) : pingInterval
+        let untilPing = max(lastWatchdog + pingInterval - clock.monotonic, 0)
+        let seconds = min(settling ? min(pingInterval, 0.5) : pingInterval, untilPing)
         return max(Int32(seconds * 1000), 100)
     }
 
@@ -85,6 +88,14 @@ final class Heartbeat {
         let now = clock.monotonic
         guard now - lastWatchdog >= pingInterval else { return }
         lastWatchdog = now
+        if notifier.watchdogInterval != nil { notifier.watchdog() }
+    }
+
+    /// `WATCHDOG=1` now, due or not: before a loop step that may take seconds without ticks,
+    /// so that the step alone, not the time since the last ping plus the step, must stay
+    /// within `watchdogPeriod`.
+    func pingNow() {
+        lastWatchdog = clock.monotonic
         if notifier.watchdogInterval != nil { notifier.watchdog() }
     }
 

@@ -140,11 +140,14 @@ extension StationRegistry {
         let now = clock.now
         do {
             let output = try finished.result.get()
-            // Writing the version (its memory bank may be tens of MB) is the longest database
-            // step of the loop: a beat before and after keeps the watchdog on time.
-            ProgressTick.tick()
+            // Writing the version (its memory bank may be tens of MB, and the commit may
+            // checkpoint the WAL) is the longest database step of the loop: a ping right before
+            // and a beat after keep the watchdog on time.
+            beforeLongWrite()
             defer { ProgressTick.tick() }
+            let writeStarted = clock.monotonic
             let runtime = try versionLoader(job).install(job, output: output, now: now)
+            let writeSeconds = clock.monotonic - writeStarted
             stations[name] = runtime
             pendingFits.removeValue(forKey: name)
             try recordCalibration(runtime)
@@ -153,6 +156,7 @@ extension StationRegistry {
             logger.notice("few-shot parts fitted; station switched", metadata: [
                 "inspection.station": "\(name)", "version.id": "\(runtime.versionID.map(String.init) ?? "none")",
                 "fewshot.thresholds": "\(runtime.pipeline.fewShot?.calibrationNote ?? "none")",
+                "fewshot.install_seconds": "\(String(format: "%.2f", writeSeconds))",
             ])
         } catch {
             var fit: FewShotFit?

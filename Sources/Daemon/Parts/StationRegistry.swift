@@ -26,6 +26,10 @@ final class StationRegistry {
     var pendingFits: [String: PendingFit] = [:]
     /// Last fit progress written to the store, to write only changes.
     var recordedFitProgress: [String: Int] = [:]
+    /// Called just before a loop step that may take seconds without engine ticks (writing a
+    /// fitted version's memory bank): the daemon pings the watchdog there, so the whole step
+    /// counts against the watchdog period instead of whatever was left of it.
+    var beforeLongWrite: () -> Void = {}
 
     /// A fit waiting for the worker, or on it.
     struct PendingFit {

@@ -63,9 +63,22 @@ import Testing
     @Test func pollNeverSleepsPastTheNextPingAndShortensWhileFilesSettle() throws {
         let fx = try PartsFixture()
         let listener = try DatagramListener(abstract: false)
-        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 4).pollTimeout(settling: false) == 1000)
-        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 60).pollTimeout(settling: false) == 2500)
-        #expect(Self.heartbeat(fx, listener: listener, watchdogSeconds: 60).pollTimeout(settling: true) == 500)
+        let short = Self.heartbeat(fx, listener: listener, watchdogSeconds: 4)
+        #expect(short.pollTimeout(settling: false) == 100, "no ping yet: it is due now")
+        short.pingOnlyIfDue()
+        #expect(short.pollTimeout(settling: false) == 1000)
+        let long = Self.heartbeat(fx, listener: listener, watchdogSeconds: 60)
+        long.pingOnlyIfDue()
+        #expect(long.pollTimeout(settling: false) == 2500)
+        #expect(long.pollTimeout(settling: true) == 500)
+        // Work took most of the interval: poll only until the ping is due, not a whole interval
+        // more (which made gaps of almost WatchdogSec/2 after a turn that just missed a ping).
+        fx.clock.advance(2.0)
+        #expect(long.pollTimeout(settling: false) == 500)
+        fx.clock.advance(0.45)
+        #expect(long.pollTimeout(settling: false) == 100)
+        fx.clock.advance(1)
+        #expect(long.pollTimeout(settling: false) == 100)
     }
 
     @Test func theStatusRowAndTheRetrainingTickRunEveryTwoSeconds() throws {
