@@ -44,22 +44,8 @@ struct DaemonCommand: ParsableCommand {
         try RandomCheckpointFile.write(a, to: checkpoint)
         let database = root.appendingPathComponent("inspectd.db").path
         let config = root.appendingPathComponent("inspectd.toml").path
-        try """
-            database = "\(database)"
-            [retrain]
-            enabled = false
-            [model]
-            path = "\(checkpoint)"
-            input_size = 518
-            feature_layers = [6, 12, 18, 24]
-            dpam_first_block = 6
-            [thresholds]
-            review = 0.4
-            fail = 0.6
-            [[station]]
-            name = "line1"
-            folder = "\(watch.path)"
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        try BenchDaemonConfig(database: database, checkpoint: checkpoint, prompts: nil, dpamFirstBlock: 6,
+                              watch: watch.path, preamble: "[retrain]\nenabled = false\n").write(to: config)
         var pixels = PixelSource(seed: 11)
         let store = try VerdictStore.openForWriting(path: database)
         for i in 0..<labels {

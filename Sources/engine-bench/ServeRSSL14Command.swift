@@ -44,22 +44,8 @@ struct ServeRSSL14Command: ParsableCommand {
         try Data(try prompts.serialized()).write(to: URL(fileURLWithPath: promptsPath))
         let database = folder.appendingPathComponent("inspectd.db").path
         let configPath = folder.appendingPathComponent("inspectd.toml").path
-        try """
-            database = "\(database)"
-            [model]
-            path = "\(checkpoint)"
-            prompts = "\(promptsPath)"
-            input_size = 518
-            feature_layers = [6, 12, 18, 24]
-            dpam_first_block = 20
-            [thresholds]
-            review = 0.4
-            fail = 0.6
-            [[station]]
-            name = "line1"
-            folder = "\(watch.path)"
-            after = "keep"
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try BenchDaemonConfig(database: database, checkpoint: checkpoint, prompts: promptsPath, dpamFirstBlock: 20,
+                              watch: watch.path, stationLines: "after = \"keep\"").write(to: configPath)
 
         let images = options.runs(default: 3)
         let process = Process()
