@@ -2,7 +2,7 @@ import Engine
 import Foundation
 
 extension KernelCase {
-    /// Attention over the prompt ensemble's prefix tree (420 sentences, 1,764 nodes) with the
+    /// Attention over the prompt ensemble's prefix tree (420 sentences, 1,871 nodes) with the
     /// ViT-L/14 text tower's 12 heads of 64, against the naive causal attention run on each
     /// node's own path. Nil when the tokenizer's vocabulary cannot be read.
     static func prefixTreeAttention(_ rng: inout RandomWeights) -> KernelCase? {

@@ -1,7 +1,7 @@
 /// Token sequences merged into a prefix tree, one node per distinct prefix. With causal
 /// attention a token's hidden state depends only on the tokens before it, so sentences that
 /// begin alike share those rows: the prompt ensemble's 420 sentences (35 templates × 12 state
-/// phrases) hold 4,531 tokens but only 1,764 distinct prefixes. The text tower runs on the
+/// phrases) hold 4,684 tokens (CLIP BPE, up to EOT) but only 1,871 distinct prefixes. The text tower runs on the
 /// nodes; each node attends to the nodes on its path from the root.
 public struct TokenPrefixTree: Sendable {
     /// Token id of each node. A parent always comes before its children.
